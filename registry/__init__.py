@@ -1,0 +1,89 @@
+"""registry: China's pilot free-trade zones' data-export negative lists, and exemption checks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, send_from_directory
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: defaults, then ``REGISTRY_*`` settings, then ``test_config``."""
+    instance_path = Path(
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("REGISTRY_INSTANCE_PATH")
+        or Path.cwd() / "instance"
+    ).resolve()
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    from registry.config import settings_from_environment
+
+    app.config.update(
+        API_TITLE="Registry of pilot free-trade zones' data-export negative lists",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served from the swagger-ui-bundle package: no CDN at run time.
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(settings_from_environment(Path(app.instance_path)))
+    app.config.update(test_config or {})
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+
+def register_extensions(app: Flask) -> None:
+    from registry import api, db
+
+    db.init_app(app)
+    app.extensions["registry.api"] = api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    import swagger_ui_bundle
+
+    from registry.lists.api import blp as lists_blp
+    from registry.zones.api import blp as zones_blp
+
+    api = app.extensions["registry.api"]
+    api.register_blueprint(zones_blp)
+    api.register_blueprint(lists_blp)
+
+    @app.get("/healthz")
+    def healthz():
+        """Answer that the process is up; touches nothing else (the benchmarks' baseline)."""
+        return jsonify(status="ok")
+
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from registry.errors import problem_response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("Unhandled error", exc_info=error)
+        return problem_response(500, "The server failed to answer this request; it has been logged.")
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import register
+
+    register(app)

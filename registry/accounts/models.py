@@ -1,0 +1,35 @@
+"""Accounts, their one role and scope, and their API tokens (kept only as hashes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class Account(SQLModel, table=True):
+    """A person or system acting in one role within one scope."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=32)
+    zone_code: str | None = Field(default=None, foreign_key="zone.code", max_length=16)
+    province: str | None = Field(default=None, max_length=8)
+    authority: str | None = Field(default=None, max_length=8)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+    created_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+    revoked_at: datetime | None = None

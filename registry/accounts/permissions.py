@@ -1,0 +1,86 @@
+"""Who may do what, in one place, for the API and the pages alike (CONTRACT.md, "Roles")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from registry.accounts.models import Account
+from registry.zones.models import Zone
+
+
+class Role(StrEnum):
+    ZONE_ADMIN = "zone_admin"
+    PROVINCIAL_APPROVER = "provincial_approver"
+    NATIONAL_FILER = "national_filer"
+    ADMIN = "admin"
+
+
+class Authority(StrEnum):
+    """The two national bodies a list is filed with (Art. 6)."""
+
+    CAC = "CAC"  # 国家网信部门
+    NDA = "NDA"  # 国家数据管理部门
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    SUBMIT = "submit"
+    DECIDE_APPROVAL = "approval"
+    FILE = "file"
+    PUBLISH = "publish"
+    REVOKE = "revoke"
+
+
+def is_zone_admin_of(account: Account | None, zone: Zone) -> bool:
+    return account is not None and account.role == Role.ZONE_ADMIN and account.zone_code == zone.code
+
+
+def is_approver_of(account: Account | None, zone: Zone) -> bool:
+    return (
+        account is not None
+        and account.role == Role.PROVINCIAL_APPROVER
+        and account.province == zone.province
+    )
+
+
+def may(account: Account | None, action: Action, zone: Zone, authority: str | None = None) -> bool:
+    """Return whether ``account`` may take ``action`` on a list version of ``zone``.
+
+    ``authority`` is the filing's authority for :attr:`Action.FILE`; None means "any", which is
+    how the API checks the role before it has read the request body.
+    """
+    if account is None or not account.active:
+        return False
+    match action:
+        case Action.CREATE | Action.EDIT | Action.SUBMIT | Action.PUBLISH:
+            return is_zone_admin_of(account, zone)
+        case Action.DECIDE_APPROVAL:
+            return is_approver_of(account, zone)
+        case Action.FILE:
+            return account.role == Role.NATIONAL_FILER and (
+                authority is None or account.authority == authority
+            )
+        case Action.REVOKE:
+            return is_zone_admin_of(account, zone) or is_approver_of(account, zone)
+    return False
+
+
+# Statuses each kind of reader may see besides the published record (published, revoked).
+PUBLIC_STATUSES = frozenset({"published", "revoked"})
+_AFTER_SUBMISSION = frozenset({"submitted", "approved", "filed"})
+
+
+def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
+    """Return the version statuses ``account`` may read in ``zone``.
+
+    Drafts are the zone's own work; the approver sees what was submitted to it, the national
+    filers what reaches them; everyone sees what has been published.
+    """
+    if account is None or not account.active:
+        return PUBLIC_STATUSES
+    if account.role == Role.ADMIN or is_zone_admin_of(account, zone):
+        return PUBLIC_STATUSES | _AFTER_SUBMISSION | {"draft"}
+    if is_approver_of(account, zone) or account.role == Role.NATIONAL_FILER:
+        return PUBLIC_STATUSES | _AFTER_SUBMISSION
+    return PUBLIC_STATUSES

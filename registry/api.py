@@ -1,0 +1,147 @@
+"""The JSON API's plumbing: flask-smorest set up for problem+json, and bearer authentication."""
+
+from __future__ import annotations
+
+import functools
+import http
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, current_app, g, request
+from flask_smorest import Api as SmorestApi
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from registry.accounts.models import Account
+from registry.accounts.services import account_for_token
+from registry.db import get_session
+from registry.errors import PROBLEM_JSON, DomainError, Unauthorized, problem_response
+
+API_PREFIX = "/api/v1"
+# POST endpoints anyone may call (the checks); every other mutating API call needs a token.
+PUBLIC_MUTATING_PREFIXES = (f"{API_PREFIX}/checks",)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error of this API is shaped."""
+
+    type = ma.fields.String(metadata={"example": "about:blank"})
+    title = ma.fields.String(metadata={"example": "Unprocessable Content"})
+    status = ma.fields.Integer(metadata={"example": 422})
+    detail = ma.fields.String(metadata={"example": "The request has invalid fields."})
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "422 only: messages keyed by the request's own fields, nested as the "
+            "request is; errors about the body as a whole are under _schema.",
+            "example": {"items": {"1": {"code": ["Duplicate code."]}}},
+        }
+    )
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api with errors as ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def handle_http_exception(self, error: HTTPException):
+        """Render werkzeug and webargs errors as problem+json."""
+        data = getattr(error, "data", None) or {}
+        extra: dict[str, Any] = {}
+        detail = data.get("message") or error.description
+        messages = data.get("errors") or data.get("messages")
+        if error.code == 422 and isinstance(messages, dict):
+            # webargs keys errors by location ({"json": {...}}); clients want their own fields.
+            flattened: dict[str, Any] = {}
+            for location_errors in messages.values():
+                if isinstance(location_errors, dict):
+                    flattened.update(location_errors)
+                else:
+                    flattened.setdefault("_schema", []).extend(location_errors)
+            extra["errors"] = flattened
+            detail = "The request has invalid fields: " + ", ".join(sorted(flattened)) + "."
+        elif error.code == 400 and isinstance(messages, dict) and "json" in messages:
+            detail = "The request body is not valid JSON."
+        elif error.code == 413:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH")
+            detail = f"The request body exceeds the limit of {limit} bytes."
+        elif error.code == 405:
+            detail = f"{request.method} is not allowed on {request.path}."
+        headers = dict(data.get("headers") or {})
+        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 500:
+            detail = "The server failed to answer this request; it has been logged."
+        return problem_response(error.code or 500, detail, headers=headers, **extra)
+
+
+def handle_domain_error(error: DomainError):
+    """Render a service's refusal as problem+json and undo anything it began."""
+    get_session().rollback()
+    headers = {"WWW-Authenticate": 'Bearer realm="registry"'} if error.status == 401 else None
+    return problem_response(error.status, error.detail, headers=headers, errors=error.errors)
+
+
+def current_account() -> Account | None:
+    """Return the account of this request's bearer token, or None for anonymous callers."""
+    return g.get("account")
+
+
+def authenticate_request() -> None:
+    """Resolve ``Authorization: Bearer`` before anything else reads the request.
+
+    A bad token is refused on every call; no token is refused on mutating calls other than the
+    public checks, so that an anonymous caller hears 401 before any validation message.
+    """
+    g.account = None
+    if not request.path.startswith(API_PREFIX) or request.routing_exception is not None:
+        return  # unknown paths and methods answer 404/405 whoever asks
+    header = request.headers.get("Authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use the header Authorization: Bearer <token>.")
+        account = account_for_token(get_session(), token.strip())
+        if account is None:
+            raise Unauthorized("The token is unknown or revoked.")
+        g.account = account
+    elif request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
+        PUBLIC_MUTATING_PREFIXES
+    ):
+        raise Unauthorized("This call needs a token: Authorization: Bearer <token>.")
+
+
+def before_body(check: Callable[..., None]) -> Callable:
+    """Run ``check(**view_kwargs)`` before flask-smorest parses the body (so 403 precedes 422).
+
+    Place it above ``@blp.arguments``.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(**kwargs)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def init_app(app: Flask) -> Api:
+    """Attach the API, its error handlers and authentication to ``app``."""
+    api = Api(app)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.before_request(authenticate_request)
+    return api

@@ -1,0 +1,145 @@
+"""The ``registry`` command: serve, manage accounts, migrate and seed the database."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask
+
+from registry import create_app
+
+
+def _app() -> Flask:
+    return create_app()
+
+
+def prepare_database(app: Flask) -> dict[str, object]:
+    """Migrate an empty or older database to the newest schema and load the seeds."""
+    from registry.db import get_engine, writing
+    from registry.migrate import current_revision, head_revision, upgrade
+    from registry.seeding import load_seeds
+
+    engine = get_engine(app)
+    before = current_revision(engine)
+    if before != head_revision():
+        upgrade(engine)
+    with app.app_context(), writing():
+        from registry.db import get_session
+
+        counts = load_seeds(get_session())
+    return {"migrated_from": before, "seeded": counts}
+
+
+@click.group()
+def main() -> None:
+    """Registry of pilot free-trade zones' data-export negative lists (CAC Order No. 16, Art. 6)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: one per core.")
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Serve the pages and the API with gunicorn (migrating and seeding the database first)."""
+    from gunicorn.app.base import BaseApplication
+
+    from registry.db import get_engine
+
+    app = _app()
+    outcome = prepare_database(app)
+    get_engine(app).dispose()  # the workers open their own connections after the fork
+    click.echo(f"database ready ({outcome['seeded']}); serving on http://{host}:{port}", err=True)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers or os.cpu_count() or 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", 2)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 120)
+
+        def load(self) -> Flask:
+            return create_app()
+
+    Server().run()
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["zone_admin", "provincial_approver", "national_filer", "admin"]))
+@click.option("--zone", help="For zone_admin: the zone code, e.g. CN-TJ-FTZ.")
+@click.option("--province", help="For provincial_approver: the province code, e.g. CN-TJ.")
+@click.option("--authority", type=click.Choice(["CAC", "NDA"]), help="For national_filer.")
+@click.option("--password", help="Also allow signing in to the pages with this password.", default=None)
+def users_add(name: str, role: str, zone: str | None, province: str | None, authority: str | None, password: str | None) -> None:
+    """Create an account; its API token is printed as the last line (shown once, stored hashed)."""
+    from registry.accounts.services import create_account
+    from registry.db import get_session, writing
+    from registry.errors import DomainError
+
+    app = _app()
+    prepare_database(app)
+    with app.app_context(), writing():
+        session = get_session()
+        password_hash = None
+        if password:
+            from registry.accounts.passwords import hash_password
+
+            password_hash = hash_password(password)
+        try:
+            account, token = create_account(
+                session, name, role, zone=zone, province=province, authority=authority, password_hash=password_hash
+            )
+            session.commit()
+        except DomainError as error:
+            detail = error.detail
+            if error.errors:
+                detail += " " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items())
+            raise click.ClickException(detail) from error
+        scope = account.zone_code or account.province or account.authority or "everything"
+        click.echo(f"created {account.role} {account.name!r} for {scope}; API token (shown once):")
+        click.echo(token)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema and load the seeds."""
+    outcome = prepare_database(_app())
+    click.echo(f"migrated from {outcome['migrated_from'] or 'empty'}; seeds: {outcome['seeded']}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit trail's hash chain; exit 1 if any event was altered or removed."""
+    from registry.audit.services import verify_chain
+    from registry.db import get_session
+
+    app = _app()
+    with app.app_context():
+        intact, broken_at = verify_chain(get_session())
+    if not intact:
+        click.echo(f"audit trail broken at event {broken_at}", err=True)
+        sys.exit(1)
+    click.echo("audit trail intact")
+
+
+def register(app: Flask) -> None:
+    """Nothing to attach to ``flask`` itself: the ``registry`` command is the interface."""

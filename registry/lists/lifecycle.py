@@ -1,0 +1,68 @@
+"""The approval and filing state machine of Article 6, as plain data.
+
+draft → submitted → approved → filed → published → revoked; a rejection sends a submitted version
+back to draft. A version is ``filed`` only once both CAC and NDA have it on file.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from registry.errors import Conflict
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    FILED = "filed"
+    PUBLISHED = "published"
+    REVOKED = "revoked"
+
+
+# The statuses of the versions ever published: the ones that can be or have been in force.
+EVER_PUBLISHED = (Status.PUBLISHED, Status.REVOKED)
+REQUIRED_AUTHORITIES = frozenset({"CAC", "NDA"})
+
+# action → (statuses it may start from, status it leads to; None = decided by the step itself)
+TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
+    "edit": (frozenset({Status.DRAFT}), Status.DRAFT),
+    "submit": (frozenset({Status.DRAFT}), Status.SUBMITTED),
+    "approve": (frozenset({Status.SUBMITTED}), Status.APPROVED),
+    "reject": (frozenset({Status.SUBMITTED}), Status.DRAFT),
+    "file": (frozenset({Status.APPROVED}), None),
+    "publish": (frozenset({Status.FILED}), Status.PUBLISHED),
+    "revoke": (frozenset({Status.PUBLISHED}), Status.REVOKED),
+}
+
+_WHY_NOT = {
+    "edit": "Only a draft can be edited; this version is {status} and frozen.",
+    "submit": "Only a draft can be submitted; this version is {status}.",
+    "approve": "Only a submitted version can be approved; this version is {status}.",
+    "reject": "Only a submitted version can be rejected; this version is {status}.",
+    "file": "Only an approved version can be filed; this version is {status}.",
+    "publish": "Only a version filed with both CAC and NDA can be published; this version is {status}.",
+    "revoke": "Only a published version can be revoked; this version is {status}.",
+}
+
+
+def next_status(action: str, current: str, *, authorities_on_file: frozenset[str] = frozenset()) -> Status:
+    """Return the status after ``action`` on a version in ``current`` status.
+
+    For ``file``, ``authorities_on_file`` are the authorities on file *including* this filing:
+    the version becomes ``filed`` once both are there, and stays ``approved`` until then.
+
+    :raise Conflict: the action is not allowed in the current status.
+    """
+    allowed_from, target = TRANSITIONS[action]
+    if Status(current) not in allowed_from:
+        raise Conflict(_WHY_NOT[action].format(status=current))
+    if action == "file":
+        return Status.FILED if REQUIRED_AUTHORITIES <= authorities_on_file else Status.APPROVED
+    assert target is not None
+    return target
+
+
+def is_frozen(status: str) -> bool:
+    """Return whether a version's content can no longer change (from submission on)."""
+    return Status(status) != Status.DRAFT

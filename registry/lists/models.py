@@ -1,0 +1,110 @@
+"""List versions, their categories, items and filings."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class ListVersion(SQLModel, table=True):
+    """One version of a zone's negative list; frozen from submission on."""
+
+    __tablename__ = "list_version"
+    __table_args__ = (UniqueConstraint("zone_code", "version", name="uq_list_version_zone_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    zone_code: str = Field(foreign_key="zone.code", max_length=16, index=True)
+    version: str = Field(max_length=32)
+    title: str
+    status: str = Field(max_length=16, index=True)
+    effective_from: date | None = None
+    revoked_on: date | None = None
+    digest: str | None = Field(default=None, max_length=64)
+    scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    excludes_ciio: bool = True
+    items_complete: bool = True
+    attributes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # Facts about the record itself (issuers, sources, notes), not part of the digest.
+    record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    approval_document_no: str | None = Field(default=None, max_length=200)
+    approved_on: date | None = None
+    published_at: datetime | None = None
+    etag: str = Field(max_length=64)
+    created_by: str = Field(max_length=100)
+    created_at: datetime
+    updated_at: datetime
+
+    categories: list["ListCategory"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "ListCategory.position",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",
+        }
+    )
+    items: list["ListItem"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "ListItem.position",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",
+        }
+    )
+    filings: list["Filing"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "Filing.id",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",
+        }
+    )
+
+
+class ListCategory(SQLModel, table=True):
+    """A category (sector, scenario or data class) declared by a version."""
+
+    __tablename__ = "list_category"
+    __table_args__ = (UniqueConstraint("list_version_id", "code", name="uq_list_category_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_version_id: int = Field(foreign_key="list_version.id", index=True, ondelete="CASCADE")
+    position: int
+    code: str = Field(max_length=128)
+    name_zh: str
+    name_en: str | None = None
+
+
+class ListItem(SQLModel, table=True):
+    """An entry of the negative list: data that still needs a mechanism."""
+
+    __tablename__ = "list_item"
+    __table_args__ = (UniqueConstraint("list_version_id", "code", name="uq_list_item_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_version_id: int = Field(foreign_key="list_version.id", index=True, ondelete="CASCADE")
+    position: int
+    code: str = Field(max_length=64)
+    category: str = Field(max_length=128)
+    name_zh: str
+    name_en: str | None = None
+    description: str | None = None
+    level: str = Field(max_length=40)
+    mechanism: str = Field(max_length=40)
+    conditions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class Filing(SQLModel, table=True):
+    """A national authority's record that it has the version on file (Art. 6: CAC and NDA)."""
+
+    __tablename__ = "list_filing"
+    __table_args__ = (UniqueConstraint("list_version_id", "authority", name="uq_filing_authority"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_version_id: int = Field(foreign_key="list_version.id", index=True, ondelete="CASCADE")
+    authority: str = Field(max_length=8)
+    filing_no: str = Field(max_length=200)
+    filed_on: date
+    recorded_by: str = Field(max_length=100)
+    recorded_at: datetime

@@ -1,0 +1,495 @@
+"""List versions: read, draft, and the lifecycle steps of Article 6.
+
+Each step is one function that checks the role and scope, the version's state, writes the audit
+event and commits, or raises a :mod:`registry.errors` error and changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from registry import clock
+from registry.accounts.models import Account
+from registry.accounts.permissions import Action, may, visible_statuses
+from registry.audit.models import AuditEvent
+from registry.audit.services import Actor, iso_utc, record_event, utcnow, version_history
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from registry.lists.canonical import content_digest, item_changes
+from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
+from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
+from registry.lists.schemas import is_valid_version_label
+from registry.zones.models import Zone
+from registry.zones.services import get_zone
+
+
+def actor_of(account: Account) -> Actor:
+    """Return the audit actor for ``account``."""
+    return Actor(name=account.name, role=account.role)
+
+
+def _require(account: Account | None, action: Action, zone: Zone, authority: str | None = None) -> Account:
+    if account is None or not may(account, action, zone, authority):
+        who = "Anonymous callers" if account is None else f"The {account.role} account {account.name!r}"
+        raise Forbidden(f"{who} may not {action.value} list versions of {zone.code}.")
+    return account
+
+
+def authorize(account: Account | None, action: Action, zone: Zone, authority: str | None = None) -> None:
+    """Check role and scope only (before the request body is read).
+
+    :raise Forbidden: the account's role or scope does not allow the action.
+    """
+    _require(account, action, zone, authority)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _find_version(session: Session, zone: Zone, version: str, *, for_update: bool = False) -> ListVersion | None:
+    if not is_valid_version_label(version):
+        return None
+    statement = select(ListVersion).where(ListVersion.zone_code == zone.code, ListVersion.version == version)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.exec(statement).first()
+
+
+def get_version(
+    session: Session, viewer: Account | None, zone_code: str, version: str, *, for_update: bool = False
+) -> ListVersion:
+    """Return a version ``viewer`` may see.
+
+    :raise NotFound: unknown zone or version, or a version the viewer may not see (not revealed).
+    """
+    zone = get_zone(session, zone_code)
+    found = _find_version(session, zone, version, for_update=for_update)
+    if found is None or found.status not in visible_statuses(viewer, zone):
+        raise NotFound(f"No list version {version!r} of {zone.code}.")
+    return found
+
+
+def list_versions(session: Session, viewer: Account | None, zone_code: str) -> list[ListVersion]:
+    """Return the versions of a zone that ``viewer`` may see, newest first."""
+    zone = get_zone(session, zone_code)
+    statement = (
+        select(ListVersion)
+        .where(
+            ListVersion.zone_code == zone.code,
+            ListVersion.status.in_(sorted(visible_statuses(viewer, zone))),
+        )
+        .order_by(ListVersion.created_at.desc(), ListVersion.id.desc())
+    )
+    return list(session.exec(statement))
+
+
+def in_force_on(session: Session, zone_code: str, on: date) -> ListVersion | None:
+    """Return the version in force in a zone on ``on``, or None.
+
+    Among the versions ever published, the one with the latest ``effective_from`` on or before
+    ``on`` (the later publication wins a tie) — unless it was revoked on or before ``on``: a
+    revocation does not revive the version it superseded.
+    """
+    zone = get_zone(session, zone_code)
+    statement = (
+        select(ListVersion)
+        .where(
+            ListVersion.zone_code == zone.code,
+            ListVersion.status.in_([s.value for s in EVER_PUBLISHED]),
+            ListVersion.effective_from <= on,
+        )
+        .order_by(ListVersion.effective_from.desc(), ListVersion.published_at.desc(), ListVersion.id.desc())
+        .limit(1)
+    )
+    latest = session.exec(statement).first()
+    if latest is None or (latest.revoked_on is not None and latest.revoked_on <= on):
+        return None
+    return latest
+
+
+def diff_versions(
+    session: Session, viewer: Account | None, zone_code: str, version: str, other: str
+) -> dict[str, list[str]]:
+    """Return the item codes added, removed and changed in ``version`` against ``other``."""
+    mine = {item.code: item for item in get_version(session, viewer, zone_code, version).items}
+    theirs = {item.code: item for item in get_version(session, viewer, zone_code, other).items}
+    changed = [
+        code
+        for code in sorted(mine.keys() & theirs.keys())
+        if item_changes(item_dict(mine[code])) != item_changes(item_dict(theirs[code]))
+    ]
+    return {
+        "added": sorted(mine.keys() - theirs.keys()),
+        "removed": sorted(theirs.keys() - mine.keys()),
+        "changed": changed,
+    }
+
+
+# --- representation ------------------------------------------------------------------------
+
+
+def item_dict(item: ListItem) -> dict[str, Any]:
+    """Return an item as the contract shows it."""
+    return {
+        "code": item.code,
+        "category": item.category,
+        "name_zh": item.name_zh,
+        "name_en": item.name_en,
+        "description": item.description,
+        "level": item.level,
+        "mechanism": item.mechanism,
+        "conditions": list(item.conditions),
+    }
+
+
+def content_of(version: ListVersion) -> dict[str, Any]:
+    """Return what a version says: the fields its digest covers."""
+    return {
+        "title": version.title,
+        "categories": [
+            {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in version.categories
+        ],
+        "scope": list(version.scope),
+        "excludes_ciio": version.excludes_ciio,
+        "items_complete": version.items_complete,
+        "attributes": list(version.attributes),
+        "items": [item_dict(i) for i in version.items],
+    }
+
+
+def _history_entry(event: AuditEvent) -> dict[str, Any]:
+    entry = {
+        "action": event.action,
+        "actor": event.actor,
+        "actor_role": event.actor_role,
+        "at": iso_utc(event.at),
+        "document_no": event.document_no,
+        "authority": event.authority,
+        "reason": event.reason,
+        "on": event.details.get("on"),
+    }
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+def summary_dict(version: ListVersion) -> dict[str, Any]:
+    """Return a version without its items, categories and history."""
+    return {
+        "zone": version.zone_code,
+        "version": version.version,
+        "title": version.title,
+        "status": version.status,
+        "effective_from": version.effective_from,
+        "revoked_on": version.revoked_on,
+        "digest": version.digest,
+        "scope": list(version.scope),
+        "excludes_ciio": version.excludes_ciio,
+        "items_complete": version.items_complete,
+        "item_count": len(version.items),
+        "approval": (
+            {"document_no": version.approval_document_no, "decided_on": version.approved_on}
+            if version.approval_document_no
+            else None
+        ),
+        "filings": [
+            {"authority": f.authority, "filing_no": f.filing_no, "filed_on": f.filed_on}
+            for f in version.filings
+        ],
+        "record": dict(version.record),
+        "created_at": iso_utc(version.created_at),
+        "updated_at": iso_utc(version.updated_at),
+    }
+
+
+def version_dict(session: Session, version: ListVersion) -> dict[str, Any]:
+    """Return the whole version as the contract shows it, history included."""
+    whole = summary_dict(version)
+    content = content_of(version)
+    whole.update(
+        categories=content["categories"],
+        attributes=content["attributes"],
+        items=content["items"],
+        history=[_history_entry(e) for e in version_history(session, version.id)],
+    )
+    return whole
+
+
+# --- drafting ------------------------------------------------------------------------------
+
+
+def _set_content(version: ListVersion, content: dict[str, Any]) -> None:
+    version.title = content["title"].strip()
+    version.scope = list(content.get("scope", []))
+    version.excludes_ciio = content.get("excludes_ciio", True)
+    version.items_complete = content.get("items_complete", True)
+    version.attributes = [dict(a) for a in content.get("attributes", [])]
+    version.categories = [
+        ListCategory(position=n, code=c["code"], name_zh=c["name_zh"], name_en=c.get("name_en"))
+        for n, c in enumerate(content.get("categories", []))
+    ]
+    version.items = [
+        ListItem(
+            position=n,
+            code=i["code"],
+            category=i["category"],
+            name_zh=i["name_zh"],
+            name_en=i.get("name_en"),
+            description=i.get("description"),
+            level=i["level"],
+            mechanism=i["mechanism"],
+            conditions=[dict(c) for c in i.get("conditions", [])],
+        )
+        for n, i in enumerate(content.get("items", []))
+    ]
+
+
+def _touch(version: ListVersion) -> None:
+    version.etag = uuid.uuid4().hex
+    version.updated_at = utcnow()
+
+
+def create_draft(
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    content: dict[str, Any],
+    *,
+    record: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+) -> ListVersion:
+    """Create a draft version of a zone's list from validated ``content`` (with ``version``).
+
+    :raise Forbidden: not the zone's administrator (unless ``actor`` is the system, for seeds).
+    :raise Conflict: the zone already has that version.
+    """
+    zone = get_zone(session, zone_code)
+    if actor is None:
+        actor = actor_of(_require(account, Action.CREATE, zone))
+    if _find_version(session, zone, content["version"]) is not None:
+        raise Conflict(f"{zone.code} already has a version {content['version']!r}; versions are never overwritten.")
+    now = utcnow()
+    version = ListVersion(
+        zone_code=zone.code,
+        version=content["version"],
+        title="",
+        status=Status.DRAFT,
+        record=record or {},
+        etag=uuid.uuid4().hex,
+        created_by=actor.name,
+        created_at=now,
+        updated_at=now,
+    )
+    _set_content(version, content)
+    session.add(version)
+    try:
+        session.flush()
+    except IntegrityError as error:  # a concurrent request created the same version first
+        session.rollback()
+        raise Conflict(f"{zone.code} already has a version {content['version']!r}.") from error
+    record_event(session, actor, "created", zone_code=zone.code, list_version_id=version.id, version=version.version)
+    session.commit()
+    return version
+
+
+def check_if_match(version: ListVersion, if_match: str | None) -> None:
+    """Compare an ``If-Match`` header with the version's ETag.
+
+    :raise PreconditionFailed: the header names another state of the version.
+    """
+    if if_match is None:
+        return
+    tags = [tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")]
+    if "*" not in tags and version.etag not in tags:
+        raise PreconditionFailed(
+            "The version has changed since you read it (If-Match does not match its ETag); "
+            "read it again and reapply your change."
+        )
+
+
+def replace_draft(
+    session: Session, account: Account | None, zone_code: str, version_label: str, content: dict[str, Any], if_match: str
+) -> ListVersion:
+    """Replace the content of a draft.
+
+    :raise PreconditionFailed: stale ``if_match``. :raise Conflict: not a draft.
+    """
+    zone = get_zone(session, zone_code)
+    _require(account, Action.EDIT, zone)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    check_if_match(version, if_match)
+    if content.get("version") not in (None, version.version):
+        raise InvalidInput({"version": ["Must equal the version in the path; versions cannot be renamed."]})
+    next_status("edit", version.status)
+    _set_content(version, content)
+    _touch(version)
+    session.flush()
+    record_event(session, actor_of(account), "edited", zone_code=zone.code, list_version_id=version.id, version=version.version)
+    session.commit()
+    return version
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def _step(
+    session: Session,
+    account: Account,
+    version: ListVersion,
+    action: str,
+    *,
+    document_no: str | None = None,
+    authority: str | None = None,
+    reason: str | None = None,
+    on: date | None = None,
+    actor: Actor | None = None,
+) -> ListVersion:
+    _touch(version)
+    session.flush()
+    record_event(
+        session,
+        actor or actor_of(account),
+        action,
+        zone_code=version.zone_code,
+        list_version_id=version.id,
+        version=version.version,
+        document_no=document_no,
+        authority=authority,
+        reason=reason,
+        details={"on": on.isoformat()} if on else {},
+    )
+    session.commit()
+    return version
+
+
+def submit(session: Session, account: Account | None, zone_code: str, version_label: str) -> ListVersion:
+    """Submit a draft for approval: freeze it and record its digest.
+
+    :raise Conflict: not a draft. :raise InvalidInput: no scope.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.SUBMIT, zone)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    new_status = next_status("submit", version.status)
+    if not version.scope:
+        raise InvalidInput({"scope": ["Name at least one sector or scenario the list covers before submitting."]})
+    version.digest = content_digest(content_of(version))
+    version.status = new_status
+    return _step(session, account, version, "submitted", on=clock.today())
+
+
+def decide_approval(
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    decision: str,
+    *,
+    document_no: str | None,
+    decided_on: date | None,
+    reason: str | None,
+) -> ListVersion:
+    """Record the provincial commission's approval, or its rejection (back to draft).
+
+    :raise Conflict: the version is not submitted.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.DECIDE_APPROVAL, zone)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    decided_on = decided_on or clock.today()
+    if decision == "approved":
+        version.status = next_status("approve", version.status)
+        version.approval_document_no = document_no
+        version.approved_on = decided_on
+    else:
+        version.status = next_status("reject", version.status)
+        # Back to draft: editable again, so the digest is set anew on the next submission.
+        version.digest = None
+    return _step(
+        session, account, version, decision, document_no=document_no, reason=reason, on=decided_on
+    )
+
+
+def record_filing(
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    *,
+    authority: str,
+    filing_no: str,
+    filed_on: date | None,
+) -> ListVersion:
+    """Record an authority's filing; with both CAC and NDA on file the version is ``filed``.
+
+    :raise Forbidden: the filer acts for another authority. :raise Conflict: not approved, or
+        that authority has already filed it.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.FILE, zone, authority)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    on_file = frozenset(f.authority for f in version.filings)
+    if authority in on_file and version.status == Status.APPROVED:
+        raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
+    version.status = next_status("file", version.status, authorities_on_file=on_file | {authority})
+    filed_on = filed_on or clock.today()
+    version.filings.append(
+        Filing(
+            authority=authority,
+            filing_no=filing_no,
+            filed_on=filed_on,
+            recorded_by=account.name,
+            recorded_at=utcnow(),
+        )
+    )
+    return _step(session, account, version, "filed", document_no=filing_no, authority=authority, on=filed_on)
+
+
+def publish(
+    session: Session, account: Account | None, zone_code: str, version_label: str, *, effective_from: date
+) -> ListVersion:
+    """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
+
+    :raise Conflict: not filed with both authorities.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.PUBLISH, zone)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version.status = next_status("publish", version.status)
+    version.effective_from = effective_from
+    version.published_at = utcnow()
+    return _step(session, account, version, "published", on=effective_from)
+
+
+def revoke(
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    *,
+    revoked_on: date,
+    reason: str | None,
+) -> ListVersion:
+    """Revoke a published version from ``revoked_on``.
+
+    :raise Conflict: not published. :raise InvalidInput: revoked before it took effect.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.REVOKE, zone)
+    version = get_version(session, account, zone_code, version_label, for_update=True)
+    new_status = next_status("revoke", version.status)
+    if version.effective_from and revoked_on < version.effective_from:
+        raise InvalidInput(
+            {"revoked_on": [f"Must not precede the effective date {version.effective_from.isoformat()}."]}
+        )
+    version.status = new_status
+    version.revoked_on = revoked_on
+    return _step(session, account, version, "revoked", reason=reason, on=revoked_on)
+
+
+def count_items(session: Session, version: ListVersion) -> int:
+    """Return the number of items of ``version`` without loading them."""
+    return session.exec(select(func.count()).select_from(ListItem).where(ListItem.list_version_id == version.id)).one()

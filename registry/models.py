@@ -1,0 +1,22 @@
+"""Every table, imported in one place so Alembic and the app see the same metadata."""
+
+from sqlmodel import SQLModel
+
+from registry.accounts.models import Account, ApiToken
+from registry.audit.models import AuditEvent
+from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
+from registry.zones.models import Zone
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEvent",
+    "Filing",
+    "ListCategory",
+    "ListItem",
+    "ListVersion",
+    "Zone",
+    "metadata",
+]
