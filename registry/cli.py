@@ -143,3 +143,7 @@ def audit_verify() -> None:
 
 def register(app: Flask) -> None:
     """Nothing to attach to ``flask`` itself: the ``registry`` command is the interface."""
+
+
+if __name__ == "__main__":
+    main()

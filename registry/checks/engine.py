@@ -165,8 +165,6 @@ class Mechanism(StrEnum):
             return NotImplemented
         return self.strictness >= other.strictness
 
-    __hash__ = StrEnum.__hash__
-
 
 _MECHANISM_TEXT = {
     Mechanism.SECURITY_ASSESSMENT: "a security assessment (数据出境安全评估)",
@@ -240,7 +238,7 @@ class Determination:
 
 @dataclass(frozen=True, slots=True)
 class Tri:
-    """True, false or unknown (None); an unknown carries the names of the facts that would decide."""
+    """True, false or unknown (None); an unknown names the facts that would decide it."""
 
     value: bool | None
     missing: frozenset[str] = frozenset()
@@ -373,7 +371,11 @@ class _Facts:
         count = counts.get(attribute)
         if count is not None:
             return count.value, count.at_least, count.name
-        return self.request.dataset.attributes.get(attribute), None, f"dataset.attributes.{attribute}"
+        return (
+            self.request.dataset.attributes.get(attribute),
+            None,
+            f"dataset.attributes.{attribute}",
+        )
 
 
 def _cumulative(name: str, given: int | None, own: int | None, holds_pi: Tri) -> Count:
@@ -408,7 +410,11 @@ def _clause_text(label: str, parts: Iterable[tuple[Tri, str, str, str]]) -> _Tes
     if applies.value is True:
         text = f"{label} applies: " + "; ".join(p[1] for p in parts) + "."
     elif applies.value is False:
-        text = f"{label} does not apply: " + "; ".join(p[2] for p in parts if p[0].value is False) + "."
+        text = (
+            f"{label} does not apply: "
+            + "; ".join(p[2] for p in parts if p[0].value is False)
+            + "."
+        )
     else:
         text = (
             f"{label} cannot be decided: "
@@ -439,7 +445,8 @@ def _holds_pi(facts: _Facts) -> tuple[Tri, str, str, str]:
         facts.holds_pi,
         f"the data carry personal information ({_pi_text(facts)})",
         "the data carry no personal information (0 people)",
-        f"the request does not say how many people's personal information the data carry ({_pi_text(facts)})",
+        "the request does not say how many people's personal information the data carry "
+        f"({_pi_text(facts)})",
     )
 
 
@@ -481,7 +488,8 @@ def _article4(facts: _Facts) -> _Test:
                 "",
             ),
             _no_important_data(
-                facts, "processing must introduce no domestic personal information or important data"
+                facts,
+                "processing must introduce no domestic personal information or important data",
             ),
         ],
     )
@@ -498,7 +506,8 @@ _ART5_PURPOSES = {
 def _article5(facts: _Facts) -> list[_Test]:
     # Art. 5, last paragraph: the personal information it exempts does not include important data.
     no_important = _no_important_data(
-        facts, "Article 5 does not cover important data: 前款所称向境外提供的个人信息，不包括重要数据"
+        facts,
+        "Article 5 does not cover important data: 前款所称向境外提供的个人信息，不包括重要数据",
     )
     tests = []
     for clause, ground in ART5_GROUNDS.items():
@@ -533,7 +542,8 @@ def _article5(facts: _Facts) -> list[_Test]:
                 facts.pi.at_or_above(1),
                 f"the data carry personal information of {facts.pi.text()}",
                 "the data carry no non-sensitive personal information",
-                f"the number of people whose personal information the data carry was not given ({PI})",
+                "the number of people whose personal information the data carry was not "
+                f"given ({PI})",
             ),
             (
                 facts.sensitive_pi.below(1),
@@ -595,7 +605,9 @@ class _NationalRules:
     def basis(self) -> tuple[str, ...]:
         """The articles that require :attr:`mechanism`."""
         if self.security_assessment.value:
-            found = tuple(b for b, t in (("art7.1", self.art7_1), ("art7.2", self.art7_2)) if t.value)
+            found = tuple(
+                b for b, t in (("art7.1", self.art7_1), ("art7.2", self.art7_2)) if t.value
+            )
             return found or ("art7.1", "art7.2")  # CIIO unknown: required either way
         if self.art8.value:
             return ("art8",)
@@ -615,7 +627,7 @@ def _national_rules(facts: _Facts) -> _NationalRules:
 
     # Art. 7(1): a CIIO providing personal information or important data.
     when_ciio = _any(holds_pi, important)
-    # Art. 7(2): important data, 100万人以上 personal information or 1万人以上 sensitive (以上 includes).
+    # Art. 7(2): important data, 100万人以上 PI or 1万人以上 sensitive PI (以上 includes).
     large = _any(
         cumulative.at_or_above(PI_SECURITY_ASSESSMENT_FROM),
         cumulative_sensitive.at_or_above(SENSITIVE_PI_SECURITY_ASSESSMENT_FROM),
@@ -628,7 +640,9 @@ def _national_rules(facts: _Facts) -> _NationalRules:
     elif when_ciio.value is not None and when_ciio.value == when_not_ciio.value:
         security_assessment = when_ciio  # the same answer whether or not the processor is a CIIO
     else:
-        security_assessment = Tri(None, frozenset({CIIO}) | when_ciio.missing | when_not_ciio.missing)
+        security_assessment = Tri(
+            None, frozenset({CIIO}) | when_ciio.missing | when_not_ciio.missing
+        )
 
     # Art. 8: 10万人以上、不满100万人 personal information, or 不满1万人 (but some) sensitive.
     middle = _any(
@@ -698,8 +712,6 @@ def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> st
                 "Article 7 does not apply: the data carry neither personal information nor "
                 "important data."
             )
-        elif facts.ciio.value:
-            sentences.append("Article 7 does not apply.")  # unreachable with PI or important data
         else:
             sentences.append(
                 "Article 7 does not apply: the processor is not a CIIO, the data carry no "
@@ -792,11 +804,15 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
             notes.append(f"{condition} needs {name}, which is {shown}")
         else:
             results.append(_known(holds))
-            notes.append(f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition}")
+            notes.append(
+                f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition}"
+            )
     return _all(*results), notes
 
 
-def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Facts) -> _CategoryResult:
+def _judge_category(
+    compiled: CompiledList, lookup: CategoryLookup, facts: _Facts
+) -> _CategoryResult:
     matched, doubts = [], []
     missing: frozenset[str] = frozenset()
     for item in lookup.covering_items:
@@ -831,19 +847,19 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             f"{request.on.isoformat()}; Article 6 needs a list approved, filed with both national "
             "bodies, published and in effect.",
         )
-    title = f"The negative list of {compiled.zone}, version {compiled.version},"
+    the_list = f"the negative list of {compiled.zone} (version {compiled.version})"
     if facts.in_zone.value is False:
         return _Article6(
             not_applicable,
             (),
-            f"The processor is not in the zone: {title} can be used only by data processors in "
-            "the zone (自由贸易试验区内数据处理者).",
+            f"The processor is not in the zone: {the_list} can be used only by data processors "
+            "in the zone (自由贸易试验区内数据处理者).",
         )
     if compiled.excludes_ciio and facts.ciio.value:
         return _Article6(
             not_applicable,
             (),
-            f"The processor is a critical information infrastructure operator and {title[4:]} "
+            f"The processor is a critical information infrastructure operator and {the_list} "
             "excludes them (关键信息基础设施运营者不适用本清单).",
         )
     if not request.dataset.categories:
@@ -861,32 +877,20 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
     matched = {item.code: item for r in results for item in r.matched}
     out_of_scope = [r for r in results if r.out_of_scope and not r.matched]
     doubtful = [r for r in results if r.doubts and not r.matched and not r.out_of_scope]
-    missing = frozenset().union(*(r.missing for r in doubtful))
+    outside = [r for r in results if not (r.matched or r.out_of_scope or r.doubts)]
 
     sentences = []
-    if matched:
-        status = Article6Status.INSIDE
-        for r in results:
-            for item in r.matched:
-                sentences.append(
-                    f"Category {compiled.category_label(r.category)} matches item {item.label()} "
-                    f"of {title[4:]} which requires {_MECHANISM_TEXT[Mechanism(item.mechanism)]}"
-                    + _condition_note(item, facts)
-                    + "."
-                )
-    elif out_of_scope:
-        status = not_applicable
-    elif doubtful:
-        status = Article6Status.UNDETERMINED
-    else:
-        status = Article6Status.OUTSIDE
-        sentences.append(
-            f"Every category is within the scope of {title[4:]} and matches none of its "
-            f"{len(compiled.items)} items: the data are outside the negative list (负面清单外的数据)."
-        )
+    for r in results:
+        for item in r.matched:
+            sentences.append(
+                f"Category {compiled.category_label(r.category)} matches item {item.label()} of "
+                f"{the_list}, which requires {_MECHANISM_TEXT[Mechanism(item.mechanism)]}"
+                + _condition_note(item, facts)
+                + "."
+            )
     for r in out_of_scope:
         sentences.append(
-            f"Category {compiled.category_label(r.category)} is outside the list's scope "
+            f"Category {compiled.category_label(r.category)} is outside the scope of {the_list} "
             f"({', '.join(compiled.scope) or 'none'}): the list does not cover it, so the "
             "national rules apply to it."
         )
@@ -896,9 +900,26 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             + "; ".join(r.doubts)
             + "."
         )
+    for r in outside:
+        sentences.append(
+            f"Category {compiled.category_label(r.category)} is within the scope of {the_list} "
+            f"and matches none of its {len(compiled.items)} items (负面清单外的数据)."
+        )
+
+    missing: frozenset[str] = frozenset()
+    if matched:
+        status = Article6Status.INSIDE
+    elif out_of_scope:
+        status = not_applicable
+    elif doubtful:
+        status = Article6Status.UNDETERMINED
+        missing = frozenset().union(*(r.missing for r in doubtful))
+    else:
+        status = Article6Status.OUTSIDE
+        sentences.append("The data are outside the negative list.")
 
     # A processor fact the list needs is missing: only an out-of-scope answer survives that.
-    processor_missing = set(facts.in_zone.missing)
+    processor_missing = facts.in_zone.missing
     if compiled.excludes_ciio:
         processor_missing |= facts.ciio.missing
     if processor_missing and status is not not_applicable:
@@ -906,16 +927,12 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             0,
             "The list can be used only by a processor in the zone"
             + (" that is not a CIIO" if compiled.excludes_ciio else "")
-            + f", and the request does not say ({', '.join(_ordered(processor_missing))}).",
+            + f", and the request does not say whether this one is "
+            f"({', '.join(_ordered(processor_missing))}).",
         )
-        return _Article6(
-            Article6Status.UNDETERMINED, (), " ".join(sentences), frozenset(processor_missing)
-        )
-    if status is Article6Status.INSIDE:
-        missing = frozenset()
-    elif status is not_applicable:
-        missing = frozenset()
-    return _Article6(status, tuple(sorted(matched.values(), key=lambda i: i.code)), " ".join(sentences), missing)
+        return _Article6(Article6Status.UNDETERMINED, (), " ".join(sentences), processor_missing)
+    items = tuple(sorted(matched.values(), key=lambda item: item.code))
+    return _Article6(status, items, " ".join(sentences), missing)
 
 
 def _condition_note(item: ListItem, facts: _Facts) -> str:
@@ -971,12 +988,12 @@ def determine(
         _entry(texts, 4, art4.applies, art4.text),
         _article5_entry(texts, art5),
         _entry(texts, 6, _article6_applies(art6), art6.reason),
-        _article7_entry(texts, rules, applied),
+        _article7_entry(texts, rules, applied, art6),
         _entry(
             texts,
             8,
             rules.art8,
-            rules.art8_text + _displaced(applied, rules.art8, rules.security_assessment),
+            rules.art8_text + _displaced(applied, art6, rules.art8, rules.security_assessment),
         ),
         _entry(texts, 10, holds_pi, _article10_text(facts)),
         _entry(
@@ -1046,13 +1063,24 @@ def _article6_applies(art6: _Article6) -> Tri:
     return _known(art6.status in (Article6Status.INSIDE, Article6Status.OUTSIDE))
 
 
-def _displaced(applied: tuple[str, ...], applies: Tri, security_assessment: Tri | None) -> str:
-    """Say that an exemption governs (从其规定), or that Art. 7 is stricter, when it matters."""
+def _displaced(
+    applied: tuple[str, ...],
+    art6: _Article6,
+    applies: Tri,
+    security_assessment: Tri | None,
+) -> str:
+    """Say that an exemption or the list governs (从其规定), or that Art. 7 is stricter."""
     if applies.value is not True:
         return ""
     if applied:
         names = ", ".join(_basis_text(b) for b in applied)
-        return f" But {names} applies, and that governs (从其规定): no mechanism is required."
+        verb = "applies" if len(applied) == 1 else "apply"
+        return f" But {names} {verb}, and that governs (从其规定): no mechanism is required."
+    if art6.status is Article6Status.INSIDE:
+        return (
+            " The data are inside the zone's negative list, which governs (Article 6, 从其规定); "
+            "the outcome is never weaker than this article requires."
+        )
     if security_assessment is not None and security_assessment.value:
         return " Article 7 requires the stricter security assessment."
     return ""
@@ -1069,7 +1097,9 @@ def _article10_text(facts: _Facts) -> str:
         "information protection impact assessment, exempt or not"
     )
     if facts.holds_pi.value:
-        return f"Article 10 applies: the data carry {_pi_text(facts)}, so the processor must {duty}."
+        return (
+            f"Article 10 applies: the data carry {_pi_text(facts)}, so the processor must {duty}."
+        )
     if facts.holds_pi.value is False:
         return "Article 10 does not apply: the data carry no personal information."
     return (
@@ -1091,7 +1121,11 @@ def _entry(texts: Mapping[int, Article], number: int, applies: Tri, text: str) -
 
 
 def _clause_entry(
-    texts: Mapping[int, Article], number: int, clauses: list[tuple[int, Tri]], applies: Tri, text: str
+    texts: Mapping[int, Article],
+    number: int,
+    clauses: list[tuple[int, Tri]],
+    applies: Tri,
+    text: str,
 ) -> ExplanationEntry:
     """An entry that quotes the clauses that apply (or could), else the whole article."""
     entry = _entry(texts, number, applies, text)
@@ -1117,10 +1151,13 @@ def _article5_entry(texts: Mapping[int, Article], tests: list[_Test]) -> Explana
 
 
 def _article7_entry(
-    texts: Mapping[int, Article], rules: _NationalRules, applied: tuple[str, ...]
+    texts: Mapping[int, Article],
+    rules: _NationalRules,
+    applied: tuple[str, ...],
+    art6: _Article6,
 ) -> ExplanationEntry:
     applies = rules.security_assessment
-    text = rules.art7_text + _displaced(applied, applies, None)
+    text = rules.art7_text + _displaced(applied, art6, applies, None)
     clauses = [(1, rules.art7_1), (2, rules.art7_2)]
     return _clause_entry(texts, 7, clauses, applies, text)
 

@@ -27,7 +27,7 @@ OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """One condition of an item: ``attribute op value``, e.g. ``personal_info_subjects >= 100000``."""
+    """One condition of an item, e.g. ``personal_info_subjects >= 100000``."""
 
     attribute: str
     op: str
@@ -260,7 +260,7 @@ def _node_at(root: _Node, code: str) -> _Node:
 
 
 def _mark_subtrees(root: _Node) -> None:
-    """Set ``items_below`` / ``scope_below`` bottom-up, iteratively (deep trees need no recursion)."""
+    """Set ``items_below`` / ``scope_below`` bottom-up, without recursion (trees may be deep)."""
     order: list[_Node] = []
     stack = [root]
     while stack:
@@ -283,7 +283,7 @@ def figure_text(value: Figure | None) -> str:
 
 
 def covers(code: str, other: str) -> bool:
-    """``code`` covers ``other`` when equal or a prefix at a dot (``AUTO.VEH`` covers ``AUTO.VEH.X``)."""
+    """Equal, or a prefix at a dot: ``AUTO.VEH`` covers ``AUTO.VEH.X`` (CONTRACT.md)."""
     return other == code or other.startswith(code + ".")
 
 

@@ -74,6 +74,15 @@ def get_version(
     return found
 
 
+def _version_for_action(session: Session, zone: Zone, version: str) -> ListVersion:
+    # The caller's role and scope are already checked, so the version's existence is no secret:
+    # a step the state does not allow is a 409 even on a version the caller may not read.
+    found = _find_version(session, zone, version, for_update=True)
+    if found is None:
+        raise NotFound(f"No list version {version!r} of {zone.code}.")
+    return found
+
+
 def list_versions(session: Session, viewer: Account | None, zone_code: str) -> list[ListVersion]:
     """Return the versions of a zone that ``viewer`` may see, newest first."""
     zone = get_zone(session, zone_code)
@@ -221,7 +230,13 @@ def version_dict(session: Session, version: ListVersion) -> dict[str, Any]:
 # --- drafting ------------------------------------------------------------------------------
 
 
-def _set_content(version: ListVersion, content: dict[str, Any]) -> None:
+def _set_content(session: Session, version: ListVersion, content: dict[str, Any]) -> None:
+    if version.id is not None:
+        # Delete the old rows first: the unit of work would otherwise insert the new ones before
+        # deleting the old, and trip the (version, code) unique constraints.
+        version.categories.clear()
+        version.items.clear()
+        session.flush()
     version.title = content["title"].strip()
     version.scope = list(content.get("scope", []))
     version.excludes_ciio = content.get("excludes_ciio", True)
@@ -283,7 +298,7 @@ def create_draft(
         created_at=now,
         updated_at=now,
     )
-    _set_content(version, content)
+    _set_content(session, version, content)
     session.add(version)
     try:
         session.flush()
@@ -319,12 +334,12 @@ def replace_draft(
     """
     zone = get_zone(session, zone_code)
     _require(account, Action.EDIT, zone)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     check_if_match(version, if_match)
     if content.get("version") not in (None, version.version):
         raise InvalidInput({"version": ["Must equal the version in the path; versions cannot be renamed."]})
     next_status("edit", version.status)
-    _set_content(version, content)
+    _set_content(session, version, content)
     _touch(version)
     session.flush()
     record_event(session, actor_of(account), "edited", zone_code=zone.code, list_version_id=version.id, version=version.version)
@@ -372,7 +387,7 @@ def submit(session: Session, account: Account | None, zone_code: str, version_la
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.SUBMIT, zone)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     new_status = next_status("submit", version.status)
     if not version.scope:
         raise InvalidInput({"scope": ["Name at least one sector or scenario the list covers before submitting."]})
@@ -398,7 +413,7 @@ def decide_approval(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.DECIDE_APPROVAL, zone)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     decided_on = decided_on or clock.today()
     if decision == "approved":
         version.status = next_status("approve", version.status)
@@ -430,7 +445,7 @@ def record_filing(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.FILE, zone, authority)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
         raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
@@ -457,7 +472,7 @@ def publish(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.PUBLISH, zone)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     version.status = next_status("publish", version.status)
     version.effective_from = effective_from
     version.published_at = utcnow()
@@ -479,7 +494,7 @@ def revoke(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.REVOKE, zone)
-    version = get_version(session, account, zone_code, version_label, for_update=True)
+    version = _version_for_action(session, zone, version_label)
     new_status = next_status("revoke", version.status)
     if version.effective_from and revoked_on < version.effective_from:
         raise InvalidInput(
