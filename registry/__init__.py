@@ -14,9 +14,7 @@ __version__ = "0.1.0"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the app: defaults, then ``REGISTRY_*`` settings, then ``test_config``."""
     instance_path = Path(
-        (test_config or {}).get("INSTANCE_PATH")
-        or os.environ.get("REGISTRY_INSTANCE_PATH")
-        or Path.cwd() / "instance"
+        (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance"
     ).resolve()
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     register_config(app, test_config)
@@ -48,21 +46,24 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import api, db
+    from registry import api, db, limits
 
     db.init_app(app)
     app.extensions["registry.api"] = api.init_app(app)
+    limits.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     import swagger_ui_bundle
 
+    from registry.checks.api import blp as checks_blp
+    from registry.checks.api import search_blp
     from registry.lists.api import blp as lists_blp
     from registry.zones.api import blp as zones_blp
 
     api = app.extensions["registry.api"]
-    api.register_blueprint(zones_blp)
-    api.register_blueprint(lists_blp)
+    for blueprint in (zones_blp, lists_blp, checks_blp, search_blp):
+        api.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz():

@@ -116,9 +116,7 @@ def authenticate_request() -> None:
         if account is None:
             raise Unauthorized("The token is unknown or revoked.")
         g.account = account
-    elif request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(
-        PUBLIC_MUTATING_PREFIXES
-    ):
+    elif request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(PUBLIC_MUTATING_PREFIXES):
         raise Unauthorized("This call needs a token: Authorization: Bearer <token>.")
 
 

@@ -74,12 +74,23 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["zone_admin", "provincial_approver", "national_filer", "admin"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["zone_admin", "provincial_approver", "national_filer", "admin"]),
+)
 @click.option("--zone", help="For zone_admin: the zone code, e.g. CN-TJ-FTZ.")
 @click.option("--province", help="For provincial_approver: the province code, e.g. CN-TJ.")
 @click.option("--authority", type=click.Choice(["CAC", "NDA"]), help="For national_filer.")
 @click.option("--password", help="Also allow signing in to the pages with this password.", default=None)
-def users_add(name: str, role: str, zone: str | None, province: str | None, authority: str | None, password: str | None) -> None:
+def users_add(
+    name: str,
+    role: str,
+    zone: str | None,
+    province: str | None,
+    authority: str | None,
+    password: str | None,
+) -> None:
     """Create an account; its API token is printed as the last line (shown once, stored hashed)."""
     from registry.accounts.services import create_account
     from registry.db import get_session, writing
@@ -96,7 +107,13 @@ def users_add(name: str, role: str, zone: str | None, province: str | None, auth
             password_hash = hash_password(password)
         try:
             account, token = create_account(
-                session, name, role, zone=zone, province=province, authority=authority, password_hash=password_hash
+                session,
+                name,
+                role,
+                zone=zone,
+                province=province,
+                authority=authority,
+                password_hash=password_hash,
             )
             session.commit()
         except DomainError as error:

@@ -32,14 +32,11 @@ def _read_or_create_secret_key(instance_path: Path) -> str:
 
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the contract's ``REGISTRY_*`` settings, with secure defaults."""
-    database_url = os.environ.get("REGISTRY_DATABASE_URL") or (
-        f"sqlite:///{instance_path / 'registry.sqlite3'}"
-    )
+    database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
     max_body = os.environ.get("REGISTRY_MAX_BODY_BYTES")
     return {
         "DATABASE_URL": database_url,
-        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY")
-        or _read_or_create_secret_key(instance_path),
+        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_secret_key(instance_path),
         "RATE_LIMIT": os.environ.get("REGISTRY_RATE_LIMIT", DEFAULT_RATE_LIMIT),
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
     }

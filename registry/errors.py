@@ -81,9 +81,7 @@ def problem_response(
     status: int, detail: str | None = None, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     """Return a ``application/problem+json`` response."""
-    response = Response(
-        json.dumps(problem_body(status, detail, **extra)), status=status, mimetype=PROBLEM_JSON
-    )
+    response = Response(json.dumps(problem_body(status, detail, **extra)), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

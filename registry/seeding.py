@@ -43,7 +43,13 @@ def load_zones(session: Session) -> int:
         else:
             continue
         changed += 1
-        record_event(session, SYSTEM, action, zone_code=record["code"], details={"source": "seeds/zones.json"})
+        record_event(
+            session,
+            SYSTEM,
+            action,
+            zone_code=record["code"],
+            details={"source": "seeds/zones.json"},
+        )
     return changed
 
 

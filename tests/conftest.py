@@ -76,6 +76,22 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database (no tables) on the backend under test."""
+    if POSTGRES_URL:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        name = f"registry_empty_{os.getpid()}_{next(_database_numbers)}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+
+
+@pytest.fixture
 def app(database_url: str, tmp_path: Path):
     app = create_app(
         {

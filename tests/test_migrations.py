@@ -15,12 +15,8 @@ from registry.migrate import current_revision, head_revision, upgrade
 from registry.models import metadata
 
 
-def test_migrations_from_empty_build_every_table(database_url, tmp_path):
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    else:
-        pytest.skip("the PostgreSQL run migrates its template database from empty in conftest")
-    engine = create_engine(url)
+def test_migrations_from_empty_build_every_table(empty_database_url):
+    engine = create_engine(empty_database_url)
     assert current_revision(engine) is None
     upgrade(engine)
     assert current_revision(engine) == head_revision()
@@ -29,6 +25,7 @@ def test_migrations_from_empty_build_every_table(database_url, tmp_path):
             "list_filing", "audit_event", "alembic_version"} <= tables  # fmt: skip
     upgrade(engine)  # running again is a no-op
     assert current_revision(engine) == head_revision()
+    engine.dispose()
 
 
 def test_the_migrated_schema_matches_the_models(app):
@@ -37,12 +34,12 @@ def test_the_migrated_schema_matches_the_models(app):
     assert differences == []
 
 
-def test_the_downgrade_and_upgrade_round_trip(tmp_path):
+def test_the_downgrade_and_upgrade_round_trip(empty_database_url):
     from alembic import command
 
     from registry.migrate import alembic_config
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'round.sqlite3'}")
+    engine = create_engine(empty_database_url)
     upgrade(engine)
     config = alembic_config(engine)
     with engine.begin() as connection:
@@ -51,6 +48,7 @@ def test_the_downgrade_and_upgrade_round_trip(tmp_path):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+    engine.dispose()
 
 
 def test_the_audit_trail_cannot_be_edited_or_deleted(app):
@@ -83,11 +81,12 @@ def test_seeds_load_once_and_again_change_nothing(app):
         assert load_seeds(get_session()) == {"zones": 0}
 
 
-def test_an_app_on_an_unmigrated_database_is_brought_up_to_date_by_prepare(tmp_path):
+def test_an_app_on_an_unmigrated_database_is_brought_up_to_date_by_prepare(empty_database_url, tmp_path):
     from registry.cli import prepare_database
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}", "INSTANCE_PATH": str(tmp_path)})
+    app = create_app({"DATABASE_URL": empty_database_url, "INSTANCE_PATH": str(tmp_path)})
     outcome = prepare_database(app)
     assert outcome["migrated_from"] is None
     assert outcome["seeded"]["zones"] == 23
     assert prepare_database(app) == {"migrated_from": head_revision(), "seeded": {"zones": 0}}
+    get_engine(app).dispose()

@@ -37,11 +37,7 @@ def is_zone_admin_of(account: Account | None, zone: Zone) -> bool:
 
 
 def is_approver_of(account: Account | None, zone: Zone) -> bool:
-    return (
-        account is not None
-        and account.role == Role.PROVINCIAL_APPROVER
-        and account.province == zone.province
-    )
+    return account is not None and account.role == Role.PROVINCIAL_APPROVER and account.province == zone.province
 
 
 def may(account: Account | None, action: Action, zone: Zone, authority: str | None = None) -> bool:
@@ -58,9 +54,7 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
         case Action.DECIDE_APPROVAL:
             return is_approver_of(account, zone)
         case Action.FILE:
-            return account.role == Role.NATIONAL_FILER and (
-                authority is None or account.authority == authority
-            )
+            return account.role == Role.NATIONAL_FILER and (authority is None or account.authority == authority)
         case Action.REVOKE:
             return is_zone_admin_of(account, zone) or is_approver_of(account, zone)
     return False

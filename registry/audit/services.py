@@ -100,11 +100,7 @@ def record_event(
 
 def version_history(session: Session, list_version_id: int) -> list[AuditEvent]:
     """Return a version's events, oldest first."""
-    statement = (
-        select(AuditEvent)
-        .where(AuditEvent.list_version_id == list_version_id)
-        .order_by(AuditEvent.id)
-    )
+    statement = select(AuditEvent).where(AuditEvent.list_version_id == list_version_id).order_by(AuditEvent.id)
     return list(session.exec(statement))
 
 

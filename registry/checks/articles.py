@@ -53,10 +53,7 @@ def parse_articles(document: Mapping[str, Any]) -> Mapping[int, Article]:
             zh=raw["zh"],
             en=raw["en"],
             heading_zh=raw.get("heading_zh") or "",
-            clauses=tuple(
-                Clause(number=int(c["number"]), zh=c["zh"], en=c["en"])
-                for c in raw.get("clauses") or ()
-            ),
+            clauses=tuple(Clause(number=int(c["number"]), zh=c["zh"], en=c["en"]) for c in raw.get("clauses") or ()),
         )
         articles[article.number] = article
     return MappingProxyType(articles)

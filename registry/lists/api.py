@@ -212,7 +212,12 @@ class Revoke(MethodView):
     def post(self, body: dict[str, Any], zone: str, version: str):
         """Revoke a published version from a date (zone administrator or provincial approver)."""
         updated = services.revoke(
-            get_session(), current_account(), zone, version, revoked_on=body["revoked_on"], reason=body.get("reason")
+            get_session(),
+            current_account(),
+            zone,
+            version,
+            revoked_on=body["revoked_on"],
+            reason=body.get("reason"),
         )
         return _with_etag(updated)
 

@@ -11,7 +11,15 @@ import hashlib
 import json
 from typing import Any
 
-CONTENT_FIELDS = ("title", "categories", "scope", "excludes_ciio", "items_complete", "attributes", "items")
+CONTENT_FIELDS = (
+    "title",
+    "categories",
+    "scope",
+    "excludes_ciio",
+    "items_complete",
+    "attributes",
+    "items",
+)
 
 
 def _number(value: Any) -> Any:
@@ -77,9 +85,7 @@ def canonical_content(content: dict[str, Any]) -> dict[str, Any]:
 
 def content_digest(content: dict[str, Any]) -> str:
     """Return the hex SHA-256 of the canonical JSON of ``content``."""
-    canonical = json.dumps(
-        canonical_content(content), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    canonical = json.dumps(canonical_content(content), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -58,7 +58,7 @@ def next_status(action: str, current: str, *, authorities_on_file: frozenset[str
     if Status(current) not in allowed_from:
         raise Conflict(_WHY_NOT[action].format(status=current))
     if action == "file":
-        return Status.FILED if REQUIRED_AUTHORITIES <= authorities_on_file else Status.APPROVED
+        return Status.FILED if authorities_on_file >= REQUIRED_AUTHORITIES else Status.APPROVED
     assert target is not None
     return target
 

@@ -24,9 +24,7 @@ class ListVersion(SQLModel, table=True):
     scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     excludes_ciio: bool = True
     items_complete: bool = True
-    attributes: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    attributes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Facts about the record itself (issuers, sources, notes), not part of the digest.
     record: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     approval_document_no: str | None = Field(default=None, max_length=200)
@@ -90,9 +88,7 @@ class ListItem(SQLModel, table=True):
     description: str | None = None
     level: str = Field(max_length=40)
     mechanism: str = Field(max_length=40)
-    conditions: list[dict[str, Any]] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False)
-    )
+    conditions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Filing(SQLModel, table=True):

@@ -8,6 +8,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
+from registry.fields import StrictBoolean
+
 LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
 MECHANISMS = ("security_assessment", "standard_contract_or_certification")
 OPERATORS = (">=", ">", "<=", "<", "==")
@@ -93,7 +95,8 @@ class ConditionSchema(StrictSchema):
     attribute = fields.String(required=True, metadata={"example": "personal_info_subjects"})
     op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
     value = ConditionValue(
-        required=True, metadata={"example": 100000, "oneOf": [{"type": "number"}, {"type": "boolean"}]}
+        required=True,
+        metadata={"example": 100000, "oneOf": [{"type": "number"}, {"type": "boolean"}]},
     )
 
 
@@ -120,8 +123,8 @@ class ListContentSchema(StrictSchema):
         load_default=list,
         metadata={"description": "Category codes of the sectors or scenarios the list covers."},
     )
-    excludes_ciio = fields.Boolean(load_default=True)
-    items_complete = fields.Boolean(load_default=True)
+    excludes_ciio = StrictBoolean(load_default=True)
+    items_complete = StrictBoolean(load_default=True)
     attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
     items = fields.List(fields.Nested(ItemSchema), load_default=list)
 
@@ -179,13 +182,20 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
         parts = code.split(".")
         missing = [".".join(parts[:n]) for n in range(1, len(parts)) if ".".join(parts[:n]) not in declared]
         if missing:
-            add(("categories", index, "code"), f"Parent categories not declared: {', '.join(missing)}.")
+            add(
+                ("categories", index, "code"),
+                f"Parent categories not declared: {', '.join(missing)}.",
+            )
 
+    seen_scope: set[str] = set()
     for index, code in enumerate(data.get("scope") or []):
-        if isinstance(code, str) and code not in declared:
+        if not isinstance(code, str):
+            continue
+        if code not in declared:
             add(("scope", index), f"Category {code!r} is not declared.")
-    if len(set(data.get("scope") or [])) != len(data.get("scope") or []):
-        add(("scope",), "Duplicate scope codes.")
+        if code in seen_scope:
+            add(("scope", index), "Duplicate scope code.")
+        seen_scope.add(code)
 
     attribute_types: dict[str, str] = {name: "integer" for name in BUILT_IN_FIGURES}
     for index, attribute in enumerate(data.get("attributes") or []):
@@ -213,7 +223,10 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
             kind = attribute_types.get(condition["attribute"])
             path = ("items", index, "conditions", c_index)
             if kind is None:
-                add((*path, "attribute"), f"Unknown attribute {condition['attribute']!r}: declare it.")
+                add(
+                    (*path, "attribute"),
+                    f"Unknown attribute {condition['attribute']!r}: declare it.",
+                )
             elif kind == "boolean":
                 if condition.get("op") != "==" or not isinstance(condition.get("value"), bool):
                     add((*path, "value"), "A boolean attribute takes op '==' and true or false.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +61,12 @@ def _find_version(session: Session, zone: Zone, version: str, *, for_update: boo
 
 
 def get_version(
-    session: Session, viewer: Account | None, zone_code: str, version: str, *, for_update: bool = False
+    session: Session,
+    viewer: Account | None,
+    zone_code: str,
+    version: str,
+    *,
+    for_update: bool = False,
 ) -> ListVersion:
     """Return a version ``viewer`` may see.
 
@@ -97,28 +102,50 @@ def list_versions(session: Session, viewer: Account | None, zone_code: str) -> l
     return list(session.exec(statement))
 
 
-def in_force_on(session: Session, zone_code: str, on: date) -> ListVersion | None:
-    """Return the version in force in a zone on ``on``, or None.
+class InForceRef(NamedTuple):
+    """The few columns a check needs of the version in force."""
+
+    id: int
+    version: str
+    digest: str | None
+
+
+def in_force_ref(session: Session, zone_code: str, on: date) -> InForceRef | None:
+    """Return the id, label and digest of the version in force in a zone on ``on``, or None.
 
     Among the versions ever published, the one with the latest ``effective_from`` on or before
     ``on`` (the later publication wins a tie) — unless it was revoked on or before ``on``: a
     revocation does not revive the version it superseded.
+
+    :raise NotFound: unknown zone.
     """
-    zone = get_zone(session, zone_code)
     statement = (
-        select(ListVersion)
+        select(ListVersion.id, ListVersion.version, ListVersion.digest, ListVersion.revoked_on)
         .where(
-            ListVersion.zone_code == zone.code,
+            ListVersion.zone_code == zone_code,
             ListVersion.status.in_([s.value for s in EVER_PUBLISHED]),
             ListVersion.effective_from <= on,
         )
-        .order_by(ListVersion.effective_from.desc(), ListVersion.published_at.desc(), ListVersion.id.desc())
+        .order_by(
+            ListVersion.effective_from.desc(),
+            ListVersion.published_at.desc(),
+            ListVersion.id.desc(),
+        )
         .limit(1)
     )
     latest = session.exec(statement).first()
-    if latest is None or (latest.revoked_on is not None and latest.revoked_on <= on):
+    if latest is None:
+        get_zone(session, zone_code)  # 404 for an unknown zone; a known one simply has none
         return None
-    return latest
+    if latest.revoked_on is not None and latest.revoked_on <= on:
+        return None
+    return InForceRef(latest.id, latest.version, latest.digest)
+
+
+def in_force_on(session: Session, zone_code: str, on: date) -> ListVersion | None:
+    """Return the whole version in force in a zone on ``on`` (see :func:`in_force_ref`), or None."""
+    ref = in_force_ref(session, zone_code, on)
+    return session.get(ListVersion, ref.id) if ref else None
 
 
 def diff_versions(
@@ -160,9 +187,7 @@ def content_of(version: ListVersion) -> dict[str, Any]:
     """Return what a version says: the fields its digest covers."""
     return {
         "title": version.title,
-        "categories": [
-            {"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in version.categories
-        ],
+        "categories": [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in version.categories],
         "scope": list(version.scope),
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
@@ -205,8 +230,7 @@ def summary_dict(version: ListVersion) -> dict[str, Any]:
             else None
         ),
         "filings": [
-            {"authority": f.authority, "filing_no": f.filing_no, "filed_on": f.filed_on}
-            for f in version.filings
+            {"authority": f.authority, "filing_no": f.filing_no, "filed_on": f.filed_on} for f in version.filings
         ],
         "record": dict(version.record),
         "created_at": iso_utc(version.created_at),
@@ -305,7 +329,14 @@ def create_draft(
     except IntegrityError as error:  # a concurrent request created the same version first
         session.rollback()
         raise Conflict(f"{zone.code} already has a version {content['version']!r}.") from error
-    record_event(session, actor, "created", zone_code=zone.code, list_version_id=version.id, version=version.version)
+    record_event(
+        session,
+        actor,
+        "created",
+        zone_code=zone.code,
+        list_version_id=version.id,
+        version=version.version,
+    )
     session.commit()
     return version
 
@@ -326,7 +357,12 @@ def check_if_match(version: ListVersion, if_match: str | None) -> None:
 
 
 def replace_draft(
-    session: Session, account: Account | None, zone_code: str, version_label: str, content: dict[str, Any], if_match: str
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    content: dict[str, Any],
+    if_match: str,
 ) -> ListVersion:
     """Replace the content of a draft.
 
@@ -342,7 +378,14 @@ def replace_draft(
     _set_content(session, version, content)
     _touch(version)
     session.flush()
-    record_event(session, actor_of(account), "edited", zone_code=zone.code, list_version_id=version.id, version=version.version)
+    record_event(
+        session,
+        actor_of(account),
+        "edited",
+        zone_code=zone.code,
+        list_version_id=version.id,
+        version=version.version,
+    )
     session.commit()
     return version
 
@@ -423,9 +466,7 @@ def decide_approval(
         version.status = next_status("reject", version.status)
         # Back to draft: editable again, so the digest is set anew on the next submission.
         version.digest = None
-    return _step(
-        session, account, version, decision, document_no=document_no, reason=reason, on=decided_on
-    )
+    return _step(session, account, version, decision, document_no=document_no, reason=reason, on=decided_on)
 
 
 def record_filing(
@@ -464,7 +505,12 @@ def record_filing(
 
 
 def publish(
-    session: Session, account: Account | None, zone_code: str, version_label: str, *, effective_from: date
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    *,
+    effective_from: date,
 ) -> ListVersion:
     """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
 

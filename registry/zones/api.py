@@ -7,7 +7,12 @@ from registry.db import get_session
 from registry.zones import services
 from registry.zones.schemas import ZoneSchema
 
-blp = Blueprint("zones", __name__, url_prefix="/api/v1/zones", description="Pilot free-trade zones and the Hainan Free Trade Port")
+blp = Blueprint(
+    "zones",
+    __name__,
+    url_prefix="/api/v1/zones",
+    description="Pilot free-trade zones and the Hainan Free Trade Port",
+)
 
 
 @blp.route("")

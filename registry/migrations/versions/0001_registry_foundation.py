@@ -14,7 +14,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "0001_registry_foundation"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -74,9 +73,7 @@ def upgrade() -> None:
         sa.Column("items_complete", sa.Boolean(), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=False),
         sa.Column("record", sa.JSON(), nullable=False),
-        sa.Column(
-            "approval_document_no", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True
-        ),
+        sa.Column("approval_document_no", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("approved_on", sa.Date(), nullable=True),
         sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -136,9 +133,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_event_action"), ["action"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_audit_event_list_version_id"), ["list_version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_audit_event_list_version_id"), ["list_version_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_event_zone_code"), ["zone_code"], unique=False)
 
     op.create_table(
@@ -154,9 +149,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("list_version_id", "code", name="uq_list_category_code"),
     )
     with op.batch_alter_table("list_category", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_list_category_list_version_id"), ["list_version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_list_category_list_version_id"), ["list_version_id"], unique=False)
 
     op.create_table(
         "list_filing",
@@ -172,9 +165,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("list_version_id", "authority", name="uq_filing_authority"),
     )
     with op.batch_alter_table("list_filing", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_list_filing_list_version_id"), ["list_version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_list_filing_list_version_id"), ["list_version_id"], unique=False)
 
     op.create_table(
         "list_item",
@@ -194,9 +185,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("list_version_id", "code", name="uq_list_item_code"),
     )
     with op.batch_alter_table("list_item", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_list_item_list_version_id"), ["list_version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_list_item_list_version_id"), ["list_version_id"], unique=False)
 
     # ### end Alembic commands ###
     _create_guards()

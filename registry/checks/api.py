@@ -1,0 +1,187 @@
+"""``/api/v1/checks``: may this data leave China without a mechanism? And ``/api/v1/search``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from registry import clock
+from registry.checks import inventory, services
+from registry.checks.receipts import verify_receipt
+from registry.checks.schemas import (
+    BatchRequestSchema,
+    BatchResultSchema,
+    CheckRequestSchema,
+    CheckResultSchema,
+    CsvBatchQuerySchema,
+    ProcessorSchema,
+    SearchHitSchema,
+    SearchQuerySchema,
+    VerifyRequestSchema,
+    VerifyResultSchema,
+)
+from registry.db import get_session
+from registry.errors import InvalidInput
+from registry.limits import anonymous_check_limit, limiter, signed_in
+from registry.lists.search import search_items
+
+blp = Blueprint(
+    "checks",
+    __name__,
+    url_prefix="/api/v1/checks",
+    description="Exemption checks under Articles 3–8",
+)
+search_blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Search the lists in force")
+
+ERRORS = {400: "Malformed JSON", 404: "Unknown zone", 413: "Body over the configured limit",
+          422: "Invalid fields", 429: "Too many anonymous checks"}  # fmt: skip
+
+
+def _errors(*statuses: int):
+    def decorator(func):
+        for status in statuses:
+            func = blp.alt_response(status, description=ERRORS[status])(func)
+        return func
+
+    return decorator
+
+
+def _max_batch() -> int:
+    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+
+
+@blp.route("")
+class Check(MethodView):
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+
+    @blp.arguments(CheckRequestSchema)
+    @blp.response(200, CheckResultSchema)
+    @_errors(400, 404, 413, 422, 429)
+    def post(self, checked: dict[str, Any]):
+        """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
+        return services.run_check(get_session(), checked, current_app.config["SECRET_KEY"])
+
+
+BATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": BatchRequestSchema},
+        "text/csv": {
+            "schema": {"type": "string"},
+            "description": "One dataset a row; columns dataset, categories (;-separated), personal_info_subjects, "
+            "sensitive_pi_subjects, important_data, and optionally cumulative_personal_info_subjects, "
+            "cumulative_sensitive_pi_subjects, grounds (;-separated) and one column per declared attribute. "
+            "Query parameters zone, on, in_zone, ciio.",
+        },
+    },
+}
+
+
+@blp.route("/batch")
+class Batch(MethodView):
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+
+    @blp.doc(requestBody=BATCH_BODY, parameters=[
+        {"name": name, "in": "query", "required": False, "schema": {"type": kind},
+         "description": "CSV bodies only"}
+        for name, kind in (("zone", "string"), ("on", "string"), ("in_zone", "boolean"), ("ciio", "boolean"))
+    ])  # fmt: skip
+    @blp.response(200, BatchResultSchema, content_type="application/json")
+    @blp.alt_response(200, description="With Accept: text/csv, the input columns followed by the results",
+                      content_type="text/csv", success=True)  # fmt: skip
+    @_errors(400, 404, 413, 422, 429)
+    def post(self):
+        """Check many datasets at once (JSON or CSV); an invalid dataset gets its own errors."""
+        if request.mimetype == "text/csv":
+            return self._csv()
+        body = request.get_json()  # malformed JSON: 400
+        try:
+            batch = BatchRequestSchema().load(body if body is not None else {})
+        except ValidationError as error:
+            raise InvalidInput(error.normalized_messages()) from None
+        if len(batch["datasets"]) > _max_batch():
+            raise InvalidInput({"datasets": [f"At most {_max_batch()} datasets per batch."]})
+        results = services.run_batch(
+            get_session(), batch["zone"], batch.get("on"), batch["processor"], batch["datasets"],
+            current_app.config["SECRET_KEY"],
+        )  # fmt: skip
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+            rows = [inventory.InventoryRow(n, _cells_of(d)) for n, d in enumerate(batch["datasets"], start=1)]
+            header = [
+                "dataset",
+                "categories",
+                "personal_info_subjects",
+                "sensitive_pi_subjects",
+                "important_data",
+            ]
+            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+        return {"results": results}
+
+    def _csv(self):
+        try:
+            query = CsvBatchQuerySchema().load(request.args)
+        except ValidationError as error:
+            raise InvalidInput(error.normalized_messages()) from None
+        try:
+            text = request.get_data().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput({"_schema": ["The CSV must be UTF-8 (with or without BOM)."]}) from None
+        try:
+            header, rows = inventory.read_csv_text(text)
+        except inventory.InventoryError as error:
+            raise InvalidInput({"_schema": [str(error)]}) from None
+        if len(rows) > _max_batch():
+            raise InvalidInput({"_schema": [f"At most {_max_batch()} datasets per batch."]})
+        processor = ProcessorSchema().load({"in_zone": query["in_zone"], "ciio": query["ciio"]})
+        results = services.run_batch(
+            get_session(), query["zone"], query.get("on"), processor,
+            [inventory.row_to_dataset(row) for row in rows], current_app.config["SECRET_KEY"],
+        )  # fmt: skip
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "application/json" and (
+            "application/json" in request.headers.get("Accept", "")
+        ):
+            return {"results": results}
+        return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+
+
+def _cells_of(dataset: Any) -> dict[str, str]:
+    if not isinstance(dataset, dict):
+        return {}
+    return {
+        "dataset": str(dataset.get("label") or ""),
+        "categories": ";".join(map(str, dataset.get("categories") or [])),
+        **{k: str(dataset.get(k, "")).lower() if isinstance(dataset.get(k), bool) else str(dataset.get(k, ""))
+           for k in ("personal_info_subjects", "sensitive_pi_subjects", "important_data")},
+    }  # fmt: skip
+
+
+@blp.route("/verify")
+class Verify(MethodView):
+    @blp.arguments(VerifyRequestSchema)
+    @blp.response(200, VerifyResultSchema)
+    @_errors(400, 413, 422)
+    def post(self, body: dict[str, Any]):
+        """Verify a receipt: valid only if this registry signed it and nothing in it was altered."""
+        check = verify_receipt(current_app.config["SECRET_KEY"], body["receipt"])
+        if check is None:
+            return {
+                "valid": False,
+                "check": None,
+                "reason": "The signature does not match: altered, or not ours.",
+            }
+        return {"valid": True, "check": check}
+
+
+@search_blp.route("")
+class Search(MethodView):
+    @search_blp.arguments(SearchQuerySchema, location="query")
+    @search_blp.response(200, SearchHitSchema(many=True))
+    @search_blp.alt_response(404, description="Unknown zone")
+    @search_blp.alt_response(422, description="Missing or too long q")
+    def get(self, query: dict[str, Any]):
+        """Search the items of the lists in force today by code, names, category names or description."""
+        return search_items(get_session(), query["q"], clock.today(), query.get("zone"))

@@ -1,0 +1,215 @@
+"""Schemas of check requests and results (CONTRACT.md, "Checks")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import ValidationError, fields, validate
+
+from registry.checks.engine import GROUNDS
+from registry.fields import Count, StrictBoolean, figure
+from registry.lists.schemas import CATEGORY_PATTERN
+
+MAX_CATEGORIES = 200
+MAX_ATTRIBUTES = 200
+
+
+class AttributeValue(fields.Field):
+    """A declared attribute's figure: a number or a boolean (null: not known)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return None if value is None else figure(value)
+
+
+class Strict(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ProcessorSchema(Strict):
+    in_zone = StrictBoolean(required=True, metadata={"description": "Registered and operating in the zone"})
+    ciio = StrictBoolean(required=True, metadata={"description": "A critical information infrastructure operator"})
+
+
+class CumulativeSchema(Strict):
+    personal_info_subjects = Count(
+        required=True, metadata={"description": "People since 1 January, this transfer included"}
+    )
+    sensitive_pi_subjects = Count(required=True)
+
+
+def _category(value: str) -> bool:
+    import re
+
+    if not re.fullmatch(CATEGORY_PATTERN, value) or len(value) > 128:
+        raise ValidationError(f"{value!r} is not a category code (dot-separated, e.g. AUTO.VEH.TRACK).")
+    return True
+
+
+class DatasetSchema(Strict):
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                          metadata={"description": "Your own name for the dataset, echoed back"})  # fmt: skip
+    categories = fields.List(
+        fields.String(validate=_category),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_CATEGORIES),
+        metadata={"example": ["AUTO.VEH.TRACK.GPS"]},
+    )
+    personal_info_subjects = Count(required=True)
+    sensitive_pi_subjects = Count(required=True)
+    important_data = StrictBoolean(required=True)
+    attributes = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=AttributeValue(allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=MAX_ATTRIBUTES),
+    )
+
+
+class _CumulativeRules:
+    @ma.validates_schema
+    def _cumulative(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        dataset = data.get("dataset", data)
+        cumulative = data.get("cumulative")
+        holds_pi = dataset.get("personal_info_subjects", 0) > 0 or dataset.get("sensitive_pi_subjects", 0) > 0
+        if cumulative is None:
+            if holds_pi:
+                raise ValidationError(
+                    {
+                        "cumulative": [
+                            "Required when the dataset holds personal information: "
+                            "the totals since 1 January, this transfer included."
+                        ]
+                    }  # fmt: skip
+                )
+            return
+        errors: dict[str, list[str]] = {}
+        for name in ("personal_info_subjects", "sensitive_pi_subjects"):
+            own = dataset.get(name)
+            if own is not None and cumulative[name] < own:
+                errors[name] = [f"May not be smaller than the dataset's own {name} ({own})."]
+        if errors:
+            raise ValidationError({"cumulative": errors})
+
+
+GROUND_FIELD = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load_default=list)
+
+
+class CheckRequestSchema(_CumulativeRules, Strict):
+    zone = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "CN-TJ-FTZ"})
+    on = fields.Date(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
+    processor = fields.Nested(ProcessorSchema, required=True)
+    dataset = fields.Nested(DatasetSchema, required=True)
+    cumulative = fields.Nested(CumulativeSchema, load_default=None)
+    grounds = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load_default=list,
+                          metadata={"description": "Facts Articles 3–5 rest on"})  # fmt: skip
+
+
+class BatchDatasetSchema(_CumulativeRules, DatasetSchema):
+    """One dataset of a batch, with its own cumulative figures and grounds."""
+
+    cumulative = fields.Nested(CumulativeSchema, load_default=None)
+    grounds = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load_default=list)
+
+
+class BatchRequestSchema(Strict):
+    zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    on = fields.Date(load_default=None)
+    processor = fields.Nested(ProcessorSchema, required=True)
+    datasets = fields.List(
+        fields.Raw(), required=True, validate=validate.Length(min=1),
+        metadata={"description": "Datasets as in a single check, each with optional cumulative and grounds",
+                  "items": {"type": "object"}},
+    )  # fmt: skip
+
+
+class CsvBatchQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    on = fields.Date(load_default=None)
+    in_zone = fields.Boolean(required=True)
+    ciio = fields.Boolean(required=True)
+
+
+class ListRefSchema(ma.Schema):
+    zone = fields.String()
+    version = fields.String()
+    digest = fields.String(allow_none=True)
+
+
+class Article6Schema(ma.Schema):
+    status = fields.String(metadata={"enum": ["outside", "inside", "undetermined", "not_applicable"]})
+    list = fields.Nested(ListRefSchema, allow_none=True)
+    matched_items = fields.List(fields.String())
+    reason = fields.String()
+
+
+class ExplanationSchema(ma.Schema):
+    article = fields.String()
+    applies = fields.Boolean(allow_none=True)
+    text = fields.String()
+    quote_zh = fields.String()
+    quote_en = fields.String()
+    missing = fields.List(fields.String())
+
+
+class CheckResultSchema(ma.Schema):
+    class Meta:
+        ordered = True
+
+    label = fields.String(allow_none=True)
+    article6 = fields.Nested(Article6Schema)
+    outcome = fields.String(
+        metadata={
+            "enum": [
+                "exempt",
+                "not_required",
+                "standard_contract_or_certification",
+                "security_assessment",
+                "undetermined",
+                "invalid",
+            ]
+        }  # fmt: skip
+    )
+    basis = fields.List(fields.String())
+    explanation = fields.List(fields.Nested(ExplanationSchema))
+    duties = fields.List(fields.String())
+    missing_facts = fields.List(fields.String())
+    errors = fields.Dict(metadata={"description": "Batch only: why this dataset is invalid"})
+    receipt = fields.String()
+
+
+class BatchResultSchema(ma.Schema):
+    results = fields.List(fields.Nested(CheckResultSchema))
+
+
+class VerifyRequestSchema(Strict):
+    receipt = fields.String(required=True, validate=validate.Length(min=1, max=200_000))
+
+
+class VerifyResultSchema(ma.Schema):
+    valid = fields.Boolean()
+    check = fields.Dict(
+        allow_none=True,
+        metadata={"description": "The request, result, list digest and time of the check"},
+    )
+    reason = fields.String()
+
+
+class SearchQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    zone = fields.String(load_default=None, validate=validate.Length(max=16))
+
+
+class SearchHitSchema(ma.Schema):
+    zone = fields.String()
+    version = fields.String()
+    item = fields.Dict()
+    category_names = fields.List(fields.String())

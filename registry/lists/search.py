@@ -1,0 +1,104 @@
+"""Search the items of the lists in force: codes, names, category names, descriptions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, select
+
+from registry.lists.models import ListCategory, ListItem
+from registry.lists.services import in_force_ref, item_dict
+from registry.zones.models import Zone
+from registry.zones.services import get_zone
+
+MAX_RESULTS = 200
+
+
+def _contains(column, needle: str):
+    # lower() on both sides: case-insensitive for Latin text, harmless for Chinese; LIKE's own
+    # wildcards in the query are escaped.
+    return func.lower(column).contains(needle, autoescape=True)
+
+
+def _rank(item: ListItem, category_names: list[str], needle: str) -> tuple:
+    """Exact code first, then matches in the code, the names, the category names, the description."""
+    fields = [
+        item.code.lower() == needle,
+        needle in item.code.lower(),
+        needle in (item.name_zh or "").lower() or needle in (item.name_en or "").lower(),
+        any(needle in name.lower() for name in category_names),
+        needle in (item.description or "").lower(),
+    ]
+    return (*[not hit for hit in fields], len(item.name_zh or ""), item.code)
+
+
+def search_items(session: Session, text: str, on: date, zone_code: str | None = None) -> list[dict[str, Any]]:
+    """Return ``[{"zone", "version", "item", "category_names"}]`` of the versions in force on ``on``.
+
+    :raise NotFound: ``zone_code`` names no zone.
+    """
+    needle = text.strip().lower()
+    zones = [get_zone(session, zone_code).code] if zone_code else list(session.exec(select(Zone.code)))
+    in_force = {}
+    for code in zones:
+        ref = in_force_ref(session, code, on)
+        if ref is not None:
+            in_force[ref.id] = (code, ref.version)
+    if not in_force or not needle:
+        return []
+    # Category names along each item's path: an item matches when any category above it does.
+    category_rows = session.exec(
+        select(
+            ListCategory.list_version_id,
+            ListCategory.code,
+            ListCategory.name_zh,
+            ListCategory.name_en,
+        ).where(ListCategory.list_version_id.in_(in_force))
+    ).all()
+    names: dict[tuple[int, str], list[str]] = {}
+    for version_id, code, name_zh, name_en in category_rows:
+        names[(version_id, code)] = [n for n in (name_zh, name_en) if n]
+    matching_categories = {
+        (version_id, code) for (version_id, code), labels in names.items() if any(needle in n.lower() for n in labels)
+    }
+    # Filter in SQL: a text match on the item itself, or an item under a matching category.
+    text_match = or_(*(_contains(column, needle) for column in
+                       (ListItem.code, ListItem.name_zh, ListItem.name_en, ListItem.description)))  # fmt: skip
+    under_matching_category = [
+        and_(
+            ListItem.list_version_id == version_id,
+            or_(ListItem.category == code, ListItem.category.startswith(code + ".", autoescape=True)),
+        )
+        for version_id, code in matching_categories
+    ]
+    items = session.exec(
+        select(ListItem).where(ListItem.list_version_id.in_(in_force), or_(text_match, *under_matching_category))
+    ).all()
+    hits = []
+    for item in items:
+        path = item.category.split(".")
+        path_names = [
+            n
+            for depth in range(1, len(path) + 1)
+            for n in names.get((item.list_version_id, ".".join(path[:depth])), [])
+        ]
+        direct = any(
+            needle in (value or "").lower() for value in (item.code, item.name_zh, item.name_en, item.description)
+        )
+        via_category = any(
+            (item.list_version_id, ".".join(path[:depth])) in matching_categories for depth in range(1, len(path) + 1)
+        )
+        if direct or via_category:
+            hits.append((_rank(item, path_names, needle), item, path_names))
+    hits.sort(key=lambda hit: hit[0])
+    return [
+        {
+            "zone": in_force[item.list_version_id][0],
+            "version": in_force[item.list_version_id][1],
+            "item": item_dict(item),
+            "category_names": path_names,
+        }
+        for _rank_key, item, path_names in hits[:MAX_RESULTS]
+    ]
