@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -124,6 +125,65 @@ def users_add(
         scope = account.zone_code or account.province or account.authority or "everything"
         click.echo(f"created {account.role} {account.name!r} for {scope}; API token (shown once):")
         click.echo(token)
+
+
+@main.command("check")
+@click.argument("inventory_file", metavar="INVENTORY", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--zone", required=True, help="Zone code, e.g. CN-TJ-FTZ.")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the transfer (default: today).")
+@click.option("--in-zone/--not-in-zone", default=True, show_default=True, help="Is the processor in the zone?")
+@click.option("--ciio/--not-ciio", default=False, show_default=True, help="Is the processor a CIIO?")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write results (.csv or .xlsx).")
+def check_inventory(inventory_file: Path, zone: str, on, in_zone: bool, ciio: bool, output: Path | None) -> None:
+    """Check every dataset of a data inventory (CSV or XLSX) against the zone's list and the law."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from registry.checks import inventory
+    from registry.checks.services import run_batch
+    from registry.db import get_session
+    from registry.errors import NotFound
+
+    console = Console(stderr=True)
+    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter("the output is a .csv or .xlsx file", param_hint="--output")
+    try:
+        header, rows = inventory.read_inventory(inventory_file)
+    except inventory.InventoryError as error:
+        raise click.ClickException(f"{inventory_file}: {error}") from error
+    app = _app()
+    prepare_database(app)
+    results = []
+    with app.app_context(), Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Checking datasets", total=len(rows))
+        processor = {"in_zone": in_zone, "ciio": ciio}
+        session = get_session()
+        try:
+            for start in range(0, len(rows), 200):
+                chunk = rows[start : start + 200]
+                results += run_batch(
+                    session, zone, on.date() if on else None, processor,
+                    [inventory.row_to_dataset(row) for row in chunk], app.config["SECRET_KEY"],
+                )  # fmt: skip
+                progress.advance(task, len(chunk))
+        except NotFound as error:
+            raise click.ClickException(error.detail) from error
+    for row, result in zip(rows, results, strict=True):
+        if result["outcome"] == "invalid":
+            console.print(f"[red]line {row.line}[/red]: {inventory.error_text(result['errors'])}")
+    summary = Table(title=f"{len(rows)} datasets checked against {zone}")
+    summary.add_column("outcome")
+    summary.add_column("datasets", justify="right")
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["outcome"]] = counts.get(result["outcome"], 0) + 1
+    for outcome, count in sorted(counts.items(), key=lambda pair: -pair[1]):
+        summary.add_row(outcome, str(count))
+    console.print(summary)
+    if output is not None:
+        inventory.write_inventory(output, header, rows, results)
+        console.print(f"results written to {output}")
 
 
 @main.group()

@@ -649,7 +649,7 @@ def _national_rules(facts: _Facts) -> _NationalRules:
         cumulative.within(PI_STANDARD_CONTRACT_FROM, PI_SECURITY_ASSESSMENT_FROM),
         cumulative_sensitive.within(1, SENSITIVE_PI_SECURITY_ASSESSMENT_FROM),
     )
-    art8 = _all(holds_pi, middle)
+    art8 = _all(_not(ciio), holds_pi, middle)
 
     return _NationalRules(
         art7_1=art7_1,

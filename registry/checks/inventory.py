@@ -221,3 +221,19 @@ def write_csv(header: Iterable[str], rows: Iterable[InventoryRow], results: Iter
             ]
         )
     return buffer.getvalue()
+
+
+def write_inventory(path: Path, header: list[str], rows: list[InventoryRow], results: list[dict[str, Any]]) -> None:
+    """Write results as ``.csv`` (UTF-8 with BOM, so spreadsheet programs read the Chinese) or ``.xlsx``."""
+    text = write_csv(header, rows, results)
+    if path.suffix.lower() == ".csv":
+        path.write_text("\ufeff" + text, encoding="utf-8", newline="")
+        return
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "results"
+    for record in csv.reader(io.StringIO(text, newline="")):
+        sheet.append(record)
+    workbook.save(path)
