@@ -8,7 +8,13 @@ from typing import Any
 
 from flask import Flask, jsonify, send_from_directory
 
+from registry.jsonprovider import OrjsonProvider
+
 __version__ = "0.1.0"
+
+
+class RegistryFlask(Flask):
+    json_provider_class = OrjsonProvider
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -16,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance_path = Path(
         (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance"
     ).resolve()
-    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app = RegistryFlask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     register_config(app, test_config)
     register_extensions(app)
     register_blueprints(app)
@@ -41,8 +47,6 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     app.config.update(settings_from_environment(Path(app.instance_path)))
     app.config.update(test_config or {})
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Load the seed data (zones now; lists of record later) idempotently.
+"""Load the seed data (zones, and the lists the zones have really published) idempotently.
 
 Seeds are upserted: running the loader twice changes nothing, and a changed seed file updates the
 rows it describes. Zones are reference data and may be updated in place; list versions, once
@@ -7,12 +7,20 @@ frozen, never are.
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from registry.audit.services import SYSTEM, record_event
-from registry.seedfiles import read_seed_json
+from registry.audit.services import SYSTEM, record_event, utcnow
+from registry.lists.canonical import content_digest
+from registry.lists.lifecycle import Status
+from registry.lists.models import Filing, ListVersion
+from registry.lists.schemas import ListVersionCreateSchema
+from registry.lists.services import create_draft
+from registry.seedfiles import read_seed_json, seeds_dir
 from registry.zones.models import Zone
 
 ZONE_FIELDS = (
@@ -53,8 +61,88 @@ def load_zones(session: Session) -> int:
     return changed
 
 
-def load_seeds(session: Session) -> dict[str, int]:
+def list_record_files() -> list[Path]:
+    """The seed files of published lists, ``seeds/lists/ZONE--VERSION.json``."""
+    folder = seeds_dir() / "lists"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def _record_label(zone: str, version: str, n: int) -> str:
+    return version if n == 1 else f"{version}-r{n}"
+
+
+def load_list_record(session: Session, path: Path) -> str | None:
+    """Record one published list from its seed file; return what was done, or None if nothing.
+
+    A list of record enters as ``published`` with the approval and filings its sources report
+    (unknown numbers and dates stay empty). If the seed's content later changes, the frozen version
+    is not edited: the corrected content becomes a new version (``2024-r2``) in force from the same
+    date. Facts about the record (``record``: issuers, sources, notes) are not content and are
+    updated in place.
+    """
+    seed = json.loads(path.read_text(encoding="utf-8"))
+    content = ListVersionCreateSchema().load({"version": seed["version"], **seed["content"]})
+    digest = content_digest(content)
+    record = {**seed["record"], "seed_file": f"seeds/lists/{path.name}"}
+    versions = session.exec(
+        select(ListVersion)
+        .where(
+            ListVersion.zone_code == seed["zone"], ListVersion.record["seed_file"].as_string() == record["seed_file"]
+        )
+        .order_by(ListVersion.id)
+    ).all()
+    if versions and versions[-1].digest == digest:
+        latest = versions[-1]
+        if latest.record != record:
+            latest.record = record
+            record_event(
+                session, SYSTEM, "record_updated", zone_code=latest.zone_code, list_version_id=latest.id,
+                version=latest.version, details={"seed_file": record["seed_file"]},
+            )  # fmt: skip
+            return "record updated"
+        return None
+    label = _record_label(seed["zone"], seed["version"], len(versions) + 1)
+    version = create_draft(
+        session, None, seed["zone"], {**content, "version": label}, record=record, actor=SYSTEM, commit=False
+    )
+    effective_from = date.fromisoformat(seed["effective_from"])
+    approval = record.get("approval") or {}
+    version.digest = digest
+    version.status = Status.PUBLISHED
+    version.effective_from = effective_from
+    version.published_at = utcnow()
+    if approval.get("status") == "reported":
+        version.approval_document_no = approval.get("document_no")
+        version.approved_on = date.fromisoformat(approval["decided_on"]) if approval.get("decided_on") else None
+    for filing in record.get("filings", []):
+        if filing.get("status") == "reported":
+            version.filings.append(
+                Filing(
+                    authority=filing["authority"],
+                    filing_no=filing.get("filing_no"),
+                    filed_on=date.fromisoformat(filing["filed_on"]) if filing.get("filed_on") else None,
+                    recorded_by=SYSTEM.name,
+                    recorded_at=utcnow(),
+                )
+            )
+    session.flush()
+    details = {"seed_file": record["seed_file"], "on": effective_from.isoformat()}
+    if versions:
+        details["supersedes_record"] = versions[-1].version
+    record_event(session, SYSTEM, "published_of_record", zone_code=version.zone_code, list_version_id=version.id,
+                 version=version.version, document_no=record.get("document_no"), details=details)  # fmt: skip
+    return f"recorded {seed['zone']} {label}"
+
+
+def load_lists(session: Session) -> int:
+    """Record every published list of ``seeds/lists``; return how many changed."""
+    return sum(load_list_record(session, path) is not None for path in list_record_files())
+
+
+def load_seeds(session: Session, *, lists: bool = True) -> dict[str, int]:
     """Load every seed file and commit; return counts of what changed."""
     counts = {"zones": load_zones(session)}
+    if lists:
+        counts["lists"] = load_lists(session)
     session.commit()
     return counts

@@ -27,12 +27,14 @@ _database_numbers = itertools.count()
 
 
 def _seed(url: str, instance: Path) -> None:
+    # The zones only: scenario tests play out lists of their own on an empty record; the lists of
+    # record are loaded by the `seeded_app` fixture for the tests about them.
     app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "s" * 64})
     upgrade(get_engine(app))
     from registry.seeding import load_seeds
 
     with app.app_context(), writing():
-        load_seeds(get_session())
+        load_seeds(get_session(), lists=False)
     get_engine(app).dispose()
 
 
@@ -104,6 +106,18 @@ def app(database_url: str, tmp_path: Path):
     )
     yield app
     get_engine(app).dispose()
+
+
+@pytest.fixture
+def seeded_app(app):
+    """The app with the lists the zones have really published, as `registry serve` loads them."""
+    from registry.seeding import load_lists
+
+    with app.app_context(), writing():
+        session = get_session()
+        load_lists(session)
+        session.commit()
+    return app
 
 
 @pytest.fixture

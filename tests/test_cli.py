@@ -25,7 +25,12 @@ def _free_port() -> int:
 
 def _registry(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "registry.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -51,7 +56,17 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
 
 
 def test_users_add_prints_the_token_last_and_stores_only_its_hash(tmp_path, cli_env):
-    result = _registry("users", "add", "tj-admin", "--role", "zone_admin", "--zone", "CN-TJ-FTZ", cwd=tmp_path, env=cli_env)
+    result = _registry(
+        "users",
+        "add",
+        "tj-admin",
+        "--role",
+        "zone_admin",
+        "--zone",
+        "CN-TJ-FTZ",
+        cwd=tmp_path,
+        env=cli_env,
+    )
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
     assert token.startswith("reg_") and len(token) >= 40
@@ -60,7 +75,17 @@ def test_users_add_prints_the_token_last_and_stores_only_its_hash(tmp_path, cli_
         assert token.encode() not in database, "the token itself is never stored"
     missing_scope = _registry("users", "add", "x", "--role", "zone_admin", cwd=tmp_path, env=cli_env)
     assert missing_scope.returncode != 0 and "zone" in missing_scope.stderr
-    unknown_zone = _registry("users", "add", "y", "--role", "zone_admin", "--zone", "CN-XX-FTZ", cwd=tmp_path, env=cli_env)
+    unknown_zone = _registry(
+        "users",
+        "add",
+        "y",
+        "--role",
+        "zone_admin",
+        "--zone",
+        "CN-XX-FTZ",
+        cwd=tmp_path,
+        env=cli_env,
+    )
     assert unknown_zone.returncode != 0 and "Unknown zone" in unknown_zone.stderr
 
 
@@ -86,9 +111,21 @@ def test_serve_migrates_seeds_and_answers_with_workers(tmp_path, cli_env):
         assert status == 200 and len(zones) == 23
         assert {z["code"] for z in zones} >= {"CN-TJ-FTZ", "CN-BJ-FTZ", "CN-SH-FTZ", "CN-HI-FTP"}
 
-        added = _registry("users", "add", "tj", "--role", "zone_admin", "--zone", "CN-TJ-FTZ", cwd=tmp_path, env=cli_env)
+        added = _registry(
+            "users",
+            "add",
+            "tj",
+            "--role",
+            "zone_admin",
+            "--zone",
+            "CN-TJ-FTZ",
+            cwd=tmp_path,
+            env=cli_env,
+        )
         token = added.stdout.strip().splitlines()[-1]
-        status, created = _request(f"{base}/api/v1/zones/CN-TJ-FTZ/lists", tianjin_list(), token)
+        status, versions = _request(f"{base}/api/v1/zones/CN-TJ-FTZ/lists")
+        assert status == 200 and [v["status"] for v in versions] == ["published"], "the list of record"
+        status, created = _request(f"{base}/api/v1/zones/CN-TJ-FTZ/lists", tianjin_list(version="next"), token)
         assert status == 201 and created["status"] == "draft"
         status, problem = _request(f"{base}/api/v1/zones/CN-TJ-FTZ/lists", tianjin_list(), "reg_wrong")
         assert status == 401 and problem["status"] == 401

@@ -13,6 +13,7 @@ from registry.audit.services import verify_chain
 from registry.db import get_engine, get_session, writing
 from registry.migrate import current_revision, head_revision, upgrade
 from registry.models import metadata
+from registry.seeding import list_record_files
 
 
 def test_migrations_from_empty_build_every_table(empty_database_url):
@@ -78,7 +79,7 @@ def test_seeds_load_once_and_again_change_nothing(app):
     from registry.seeding import load_seeds
 
     with app.app_context(), writing():
-        assert load_seeds(get_session()) == {"zones": 0}
+        assert load_seeds(get_session(), lists=False) == {"zones": 0}
 
 
 def test_an_app_on_an_unmigrated_database_is_brought_up_to_date_by_prepare(empty_database_url, tmp_path):
@@ -88,5 +89,6 @@ def test_an_app_on_an_unmigrated_database_is_brought_up_to_date_by_prepare(empty
     outcome = prepare_database(app)
     assert outcome["migrated_from"] is None
     assert outcome["seeded"]["zones"] == 23
-    assert prepare_database(app) == {"migrated_from": head_revision(), "seeded": {"zones": 0}}
+    assert outcome["seeded"]["lists"] == len(list_record_files())
+    assert prepare_database(app) == {"migrated_from": head_revision(), "seeded": {"zones": 0, "lists": 0}}
     get_engine(app).dispose()

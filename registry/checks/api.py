@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
@@ -63,7 +63,8 @@ class Check(MethodView):
     @_errors(400, 404, 413, 422, 429)
     def post(self, checked: dict[str, Any]):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
-        return services.run_check(get_session(), checked, current_app.config["SECRET_KEY"])
+        # Returned as it is (the schema documents it): the engine's result is already plain JSON.
+        return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]))
 
 
 BATCH_BODY = {
@@ -144,7 +145,7 @@ class Batch(MethodView):
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "application/json" and (
             "application/json" in request.headers.get("Accept", "")
         ):
-            return {"results": results}
+            return jsonify(services.batch_body(results))
         return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
 
 

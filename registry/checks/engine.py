@@ -305,12 +305,12 @@ class Count:
         return _all(self.at_or_above(low), self.below(high))
 
     def text(self) -> str:
-        """``150,000 people``, ``at least 50,000 people`` or ``not given``."""
+        """``150,000 people``, ``at least 50,000 people …`` or ``an unknown number …``."""
         if self.value is not None:
             return f"{self.value:,} {_people(self.value)}"
         if self.at_least:
-            return f"at least {self.at_least:,} {_people(self.at_least)} (the figure was not given)"
-        return f"not given ({self.name})"
+            return f"at least {self.at_least:,} {_people(self.at_least)} (this transfer alone; {self.name} not given)"
+        return f"an unknown number of people ({self.name} not given)"
 
 
 def _people(n: int) -> str:
@@ -410,17 +410,9 @@ def _clause_text(label: str, parts: Iterable[tuple[Tri, str, str, str]]) -> _Tes
     if applies.value is True:
         text = f"{label} applies: " + "; ".join(p[1] for p in parts) + "."
     elif applies.value is False:
-        text = (
-            f"{label} does not apply: "
-            + "; ".join(p[2] for p in parts if p[0].value is False)
-            + "."
-        )
+        text = f"{label} does not apply: " + "; ".join(p[2] for p in parts if p[0].value is False) + "."
     else:
-        text = (
-            f"{label} cannot be decided: "
-            + "; ".join(p[3] for p in parts if p[0].value is None)
-            + "."
-        )
+        text = f"{label} cannot be decided: " + "; ".join(p[3] for p in parts if p[0].value is None) + "."
     return _Test(basis="", applies=applies, text=text)
 
 
@@ -435,8 +427,7 @@ def _no_important_data(facts: _Facts, why: str) -> tuple[Tri, str, str, str]:
 
 def _pi_text(facts: _Facts) -> str:
     return (
-        f"personal information of {facts.pi.text()} and sensitive personal information of "
-        f"{facts.sensitive_pi.text()}"
+        f"personal information of {facts.pi.text()} and sensitive personal information of {facts.sensitive_pi.text()}"
     )
 
 
@@ -445,8 +436,7 @@ def _holds_pi(facts: _Facts) -> tuple[Tri, str, str, str]:
         facts.holds_pi,
         f"the data carry personal information ({_pi_text(facts)})",
         "the data carry no personal information (0 people)",
-        "the request does not say how many people's personal information the data carry "
-        f"({_pi_text(facts)})",
+        f"the request does not say how many people's personal information the data carry ({_pi_text(facts)})",
     )
 
 
@@ -467,8 +457,7 @@ def _article3(facts: _Facts) -> _Test:
                 "they carry no personal information",
                 f"the data carry personal information ({_pi_text(facts)}); "
                 "Article 3 covers only data with none (不包含个人信息)",
-                "the request does not say whether the data carry personal information "
-                f"({_pi_text(facts)})",
+                f"the request does not say whether the data carry personal information ({_pi_text(facts)})",
             ),
             _no_important_data(facts, "Article 3 covers only data with none: 不包含…重要数据"),
         ],
@@ -516,8 +505,7 @@ def _article5(facts: _Facts) -> list[_Test]:
             [
                 (
                     _known(ground in facts.request.grounds),
-                    f"providing the personal information is truly necessary to "
-                    f"{_ART5_PURPOSES[clause]} ({ground})",
+                    f"providing the personal information is truly necessary to {_ART5_PURPOSES[clause]} ({ground})",
                     f"the request does not give its ground ({ground})",
                     "",
                 ),
@@ -542,8 +530,7 @@ def _article5(facts: _Facts) -> list[_Test]:
                 facts.pi.at_or_above(1),
                 f"the data carry personal information of {facts.pi.text()}",
                 "the data carry no non-sensitive personal information",
-                "the number of people whose personal information the data carry was not "
-                f"given ({PI})",
+                f"the number of people whose personal information the data carry was not given ({PI})",
             ),
             (
                 facts.sensitive_pi.below(1),
@@ -605,20 +592,11 @@ class _NationalRules:
     def basis(self) -> tuple[str, ...]:
         """The articles that require :attr:`mechanism`."""
         if self.security_assessment.value:
-            found = tuple(
-                b for b, t in (("art7.1", self.art7_1), ("art7.2", self.art7_2)) if t.value
-            )
+            found = tuple(b for b, t in (("art7.1", self.art7_1), ("art7.2", self.art7_2)) if t.value)
             return found or ("art7.1", "art7.2")  # CIIO unknown: required either way
         if self.art8.value:
             return ("art8",)
         return ()
-
-    @property
-    def missing(self) -> frozenset[str]:
-        """Facts whose absence leaves the requirement open."""
-        if self.security_assessment.value is None:
-            return self.security_assessment.missing | self.art8.missing
-        return self.art8.missing if not self.security_assessment.value else frozenset()
 
 
 def _national_rules(facts: _Facts) -> _NationalRules:
@@ -640,9 +618,7 @@ def _national_rules(facts: _Facts) -> _NationalRules:
     elif when_ciio.value is not None and when_ciio.value == when_not_ciio.value:
         security_assessment = when_ciio  # the same answer whether or not the processor is a CIIO
     else:
-        security_assessment = Tri(
-            None, frozenset({CIIO}) | when_ciio.missing | when_not_ciio.missing
-        )
+        security_assessment = Tri(None, frozenset({CIIO}) | when_ciio.missing | when_not_ciio.missing)
 
     # Art. 8: 10万人以上、不满100万人 personal information, or 不满1万人 (but some) sensitive.
     middle = _any(
@@ -693,8 +669,7 @@ def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> st
                 )
             if sensitive.at_or_above(SENSITIVE_PI_SECURITY_ASSESSMENT_FROM).value:
                 reasons.append(
-                    f"cumulative sensitive personal information is {sensitive.text()}, "
-                    "10,000 or more (1万人以上)"
+                    f"cumulative sensitive personal information is {sensitive.text()}, 10,000 or more (1万人以上)"
                 )
         sentences.append(
             "Article 7(2) requires a security assessment: the processor is not a CIIO and "
@@ -709,8 +684,7 @@ def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> st
     if combined.value is False:
         if facts.holds_pi.value is False and important is False:
             sentences.append(
-                "Article 7 does not apply: the data carry neither personal information nor "
-                "important data."
+                "Article 7 does not apply: the data carry neither personal information nor important data."
             )
         else:
             sentences.append(
@@ -738,8 +712,7 @@ def _article8_text(facts: _Facts, art8: Tri) -> str:
             )
         if sensitive.within(1, SENSITIVE_PI_SECURITY_ASSESSMENT_FROM).value:
             reasons.append(
-                f"cumulative sensitive personal information is {sensitive.text()}, "
-                "fewer than 10,000 (不满1万人)"
+                f"cumulative sensitive personal information is {sensitive.text()}, fewer than 10,000 (不满1万人)"
             )
         return (
             "Article 8 requires a standard contract or certification: the processor is not a "
@@ -804,15 +777,11 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
             notes.append(f"{condition} needs {name}, which is {shown}")
         else:
             results.append(_known(holds))
-            notes.append(
-                f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition}"
-            )
+            notes.append(f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition}")
     return _all(*results), notes
 
 
-def _judge_category(
-    compiled: CompiledList, lookup: CategoryLookup, facts: _Facts
-) -> _CategoryResult:
+def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Facts) -> _CategoryResult:
     matched, doubts = [], []
     missing: frozenset[str] = frozenset()
     for item in lookup.covering_items:
@@ -870,10 +839,7 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             frozenset({CATEGORIES}),
         )
 
-    results = [
-        _judge_category(compiled, compiled.lookup(category), facts)
-        for category in request.dataset.categories
-    ]
+    results = [_judge_category(compiled, compiled.lookup(category), facts) for category in request.dataset.categories]
     matched = {item.code: item for r in results for item in r.matched}
     out_of_scope = [r for r in results if r.out_of_scope and not r.matched]
     doubtful = [r for r in results if r.doubts and not r.matched and not r.out_of_scope]
@@ -896,9 +862,7 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
         )
     for r in doubtful:
         sentences.append(
-            f"Category {compiled.category_label(r.category)} cannot be ruled out: "
-            + "; ".join(r.doubts)
-            + "."
+            f"Category {compiled.category_label(r.category)} cannot be ruled out: " + "; ".join(r.doubts) + "."
         )
     for r in outside:
         sentences.append(
@@ -1020,9 +984,7 @@ def determine(
     )
 
 
-def _required(
-    art6: _Article6, rules: _NationalRules, open_exemption: bool
-) -> tuple[Outcome, tuple[str, ...]]:
+def _required(art6: _Article6, rules: _NationalRules, open_exemption: bool) -> tuple[Outcome, tuple[str, ...]]:
     """The outcome when no exemption applies: what the list and Arts. 7–8 require."""
     security = Mechanism.SECURITY_ASSESSMENT
     if art6.status is Article6Status.INSIDE:
@@ -1097,9 +1059,7 @@ def _article10_text(facts: _Facts) -> str:
         "information protection impact assessment, exempt or not"
     )
     if facts.holds_pi.value:
-        return (
-            f"Article 10 applies: the data carry {_pi_text(facts)}, so the processor must {duty}."
-        )
+        return f"Article 10 applies: the data carry {_pi_text(facts)}, so the processor must {duty}."
     if facts.holds_pi.value is False:
         return "Article 10 does not apply: the data carry no personal information."
     return (

@@ -196,9 +196,7 @@ def compile_condition(raw: Mapping[str, Any]) -> Condition:
     return Condition(attribute=raw["attribute"], op=op, value=raw["value"], compare=compare)
 
 
-def compile_list(
-    content: Mapping[str, Any], *, zone: str, version: str, digest: str | None
-) -> CompiledList:
+def compile_list(content: Mapping[str, Any], *, zone: str, version: str, digest: str | None) -> CompiledList:
     """Compile a validated list version (the contract's JSON shape) into a :class:`CompiledList`.
 
     Missing ``excludes_ciio`` / ``items_complete`` take the contract's defaults (``true``).

@@ -152,8 +152,9 @@ class ExplanationSchema(ma.Schema):
     article = fields.String()
     applies = fields.Boolean(allow_none=True)
     text = fields.String()
-    quote_zh = fields.String()
+    quote_zh = fields.String(metadata={"description": "Single checks: the article's Chinese text"})
     quote_en = fields.String()
+    quote = fields.String(metadata={"description": "Batches: key of the text in the batch's `quotes`"})
     missing = fields.List(fields.String())
 
 
@@ -183,8 +184,18 @@ class CheckResultSchema(ma.Schema):
     receipt = fields.String()
 
 
+class QuoteSchema(ma.Schema):
+    zh = fields.String()
+    en = fields.String()
+
+
 class BatchResultSchema(ma.Schema):
     results = fields.List(fields.Nested(CheckResultSchema))
+    quotes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(QuoteSchema),
+        metadata={"description": "Article texts quoted by the results' explanation entries (their `quote` key)"},
+    )
 
 
 class VerifyRequestSchema(Strict):

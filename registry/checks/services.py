@@ -147,3 +147,25 @@ def run_batch(
         result = _check_one(compiled, request, secret_key, checked_at)
         results.append({"label": dataset.get("label"), **result})
     return results
+
+
+def batch_body(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return ``{"results", "quotes"}``: each quoted article text once, not once per dataset.
+
+    A batch's results repeat the same article quotes thousands of times; each explanation entry
+    keeps its article number and its own reasoning, and refers to its quote by key
+    (``"quote": "q3"``), which ``quotes`` maps to ``{"zh", "en"}``.
+    """
+    keys: dict[tuple[str, str], str] = {}
+    quotes: dict[str, dict[str, str]] = {}
+    for result in results:
+        for entry in result.get("explanation", ()):
+            if "quote_zh" not in entry:
+                continue
+            text = (entry.pop("quote_zh"), entry.pop("quote_en", ""))
+            key = keys.get(text)
+            if key is None:
+                key = keys[text] = f"q{len(keys) + 1}"
+                quotes[key] = {"zh": text[0], "en": text[1]}
+            entry["quote"] = key
+    return {"results": results, "quotes": quotes}

@@ -100,7 +100,8 @@ class Filing(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     list_version_id: int = Field(foreign_key="list_version.id", index=True, ondelete="CASCADE")
     authority: str = Field(max_length=8)
-    filing_no: str = Field(max_length=200)
-    filed_on: date
+    # Unknown (None) only for lists of record whose sources report the filing without its number or date.
+    filing_no: str | None = Field(default=None, max_length=200)
+    filed_on: date | None = None
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime

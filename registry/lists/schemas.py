@@ -281,8 +281,8 @@ class HistoryEntrySchema(ma.Schema):
 
 class FilingOutSchema(ma.Schema):
     authority = fields.String(metadata={"enum": ["CAC", "NDA"]})
-    filing_no = fields.String()
-    filed_on = fields.Date()
+    filing_no = fields.String(allow_none=True, metadata={"description": "null: reported without its number"})
+    filed_on = fields.Date(allow_none=True)
 
 
 class ApprovalOutSchema(ma.Schema):

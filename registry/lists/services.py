@@ -299,6 +299,7 @@ def create_draft(
     *,
     record: dict[str, Any] | None = None,
     actor: Actor | None = None,
+    commit: bool = True,
 ) -> ListVersion:
     """Create a draft version of a zone's list from validated ``content`` (with ``version``).
 
@@ -337,7 +338,8 @@ def create_draft(
         list_version_id=version.id,
         version=version.version,
     )
-    session.commit()
+    if commit:
+        session.commit()
     return version
 
 
