@@ -86,6 +86,34 @@ class Api(SmorestApi):
         return problem_response(error.code or 500, detail, headers=headers, **extra)
 
 
+ERROR_REASONS = {
+    400: "Malformed JSON",
+    401: "Missing or bad token",
+    403: "The role or scope does not allow the action",
+    404: "Unknown zone or version",
+    409: "The version's state does not allow the action",
+    412: "Stale If-Match",
+    413: "Body over the configured limit",
+    422: "Invalid fields, keyed as the request is nested",
+    428: "If-Match required",
+    429: "Too many anonymous checks",
+}
+
+
+def document_errors(blp, *statuses: int, **reasons: str) -> Callable:
+    """Document an operation's error responses as problem+json (``reasons`` override, e.g. ``_404=...``)."""
+
+    def decorator(func: Callable) -> Callable:
+        for status in statuses:
+            description = reasons.get(f"_{status}", ERROR_REASONS[status])
+            func = blp.alt_response(status, schema=ProblemSchema, description=description, content_type=PROBLEM_JSON)(
+                func
+            )
+        return func
+
+    return decorator
+
+
 def handle_domain_error(error: DomainError):
     """Render a service's refusal as problem+json and undo anything it began."""
     get_session().rollback()

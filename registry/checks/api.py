@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from registry import clock
+from registry.api import document_errors
 from registry.checks import inventory, services
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
@@ -37,46 +38,58 @@ blp = Blueprint(
 )
 search_blp = Blueprint("search", __name__, url_prefix="/api/v1/search", description="Search the lists in force")
 
-ERRORS = {400: "Malformed JSON", 404: "Unknown zone", 413: "Body over the configured limit",
-          422: "Invalid fields", 429: "Too many anonymous checks"}  # fmt: skip
-
 
 def _errors(*statuses: int):
-    def decorator(func):
-        for status in statuses:
-            func = blp.alt_response(status, description=ERRORS[status])(func)
-        return func
-
-    return decorator
+    return document_errors(blp, *statuses, _404="Unknown zone")
 
 
 def _max_batch() -> int:
     return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
 
 
+_check_schema = CheckRequestSchema()
+
+
+def load_json(schema) -> dict[str, Any]:
+    """Validate the JSON body with a schema instance made once (webargs would build one per request).
+
+    :raise InvalidInput: 422 with the errors keyed by the request's fields.
+    """
+    body = request.get_json()  # malformed JSON or another content type: 400 / 415
+    try:
+        return schema.load(body)
+    except ValidationError as error:
+        raise InvalidInput(error.normalized_messages()) from None
+
+
 @blp.route("")
 class Check(MethodView):
     decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
 
-    @blp.arguments(CheckRequestSchema)
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": CheckRequestSchema}}})
     @blp.response(200, CheckResultSchema)
     @_errors(400, 404, 413, 422, 429)
-    def post(self, checked: dict[str, Any]):
+    def post(self):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
+        checked = load_json(_check_schema)
         # Returned as it is (the schema documents it): the engine's result is already plain JSON.
         return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]))
 
+
+_batch_schema = BatchRequestSchema()
 
 BATCH_BODY = {
     "required": True,
     "content": {
         "application/json": {"schema": BatchRequestSchema},
         "text/csv": {
-            "schema": {"type": "string"},
-            "description": "One dataset a row; columns dataset, categories (;-separated), personal_info_subjects, "
-            "sensitive_pi_subjects, important_data, and optionally cumulative_personal_info_subjects, "
-            "cumulative_sensitive_pi_subjects, grounds (;-separated) and one column per declared attribute. "
-            "Query parameters zone, on, in_zone, ciio.",
+            "schema": {
+                "type": "string",
+                "description": "One dataset a row; columns dataset, categories (;-separated), personal_info_subjects, "
+                "sensitive_pi_subjects, important_data, and optionally cumulative_personal_info_subjects, "
+                "cumulative_sensitive_pi_subjects, grounds (;-separated) and one column per declared attribute. "
+                "Query parameters zone, on, in_zone, ciio.",
+            }
         },
     },
 }
@@ -99,11 +112,7 @@ class Batch(MethodView):
         """Check many datasets at once (JSON or CSV); an invalid dataset gets its own errors."""
         if request.mimetype == "text/csv":
             return self._csv()
-        body = request.get_json()  # malformed JSON: 400
-        try:
-            batch = BatchRequestSchema().load(body if body is not None else {})
-        except ValidationError as error:
-            raise InvalidInput(error.normalized_messages()) from None
+        batch = load_json(_batch_schema)
         if len(batch["datasets"]) > _max_batch():
             raise InvalidInput({"datasets": [f"At most {_max_batch()} datasets per batch."]})
         results = services.run_batch(
@@ -120,7 +129,7 @@ class Batch(MethodView):
                 "important_data",
             ]
             return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
-        return {"results": results}
+        return jsonify(services.batch_body(results))
 
     def _csv(self):
         try:
@@ -181,8 +190,7 @@ class Verify(MethodView):
 class Search(MethodView):
     @search_blp.arguments(SearchQuerySchema, location="query")
     @search_blp.response(200, SearchHitSchema(many=True))
-    @search_blp.alt_response(404, description="Unknown zone")
-    @search_blp.alt_response(422, description="Missing or too long q")
+    @document_errors(search_blp, 404, 422, _404="Unknown zone", _422="Missing or too long q")
     def get(self, query: dict[str, Any]):
         """Search the items of the lists in force today by code, names, category names or description."""
         return search_items(get_session(), query["q"], clock.today(), query.get("zone"))

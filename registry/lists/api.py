@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from registry import clock
 from registry.accounts.permissions import Action
-from registry.api import before_body, current_account
+from registry.api import before_body, current_account, document_errors
 from registry.db import get_session
 from registry.errors import NotFound, PreconditionRequired
 from registry.lists import services
@@ -41,25 +41,7 @@ IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"ty
 
 
 def _errors(*statuses: int):
-    """Document the error responses an operation can give."""
-    reasons = {
-        401: "Missing or bad token",
-        403: "The role or scope does not allow the action",
-        404: "Unknown zone or version",
-        409: "The version's state does not allow the action",
-        412: "Stale If-Match",
-        413: "Body over the configured limit",
-        422: "Invalid fields",
-        428: "If-Match required",
-        400: "Malformed JSON",
-    }
-
-    def decorator(func):
-        for status in statuses:
-            func = blp.alt_response(status, description=reasons[status])(func)
-        return func
-
-    return decorator
+    return document_errors(blp, *statuses)
 
 
 def _authorized(action: Action):

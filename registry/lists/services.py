@@ -10,7 +10,7 @@ import uuid
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -102,6 +102,20 @@ def list_versions(session: Session, viewer: Account | None, zone_code: str) -> l
     return list(session.exec(statement))
 
 
+# Built once with bound parameters: checks run this on every request, and SQLAlchemy then reuses
+# the compiled statement instead of building and hashing a new one each time.
+_IN_FORCE = (
+    select(ListVersion.id, ListVersion.version, ListVersion.digest, ListVersion.revoked_on)
+    .where(
+        ListVersion.zone_code == bindparam("zone"),
+        ListVersion.status.in_([s.value for s in EVER_PUBLISHED]),
+        ListVersion.effective_from <= bindparam("on"),
+    )
+    .order_by(ListVersion.effective_from.desc(), ListVersion.published_at.desc(), ListVersion.id.desc())
+    .limit(1)
+)
+
+
 class InForceRef(NamedTuple):
     """The few columns a check needs of the version in force."""
 
@@ -119,21 +133,7 @@ def in_force_ref(session: Session, zone_code: str, on: date) -> InForceRef | Non
 
     :raise NotFound: unknown zone.
     """
-    statement = (
-        select(ListVersion.id, ListVersion.version, ListVersion.digest, ListVersion.revoked_on)
-        .where(
-            ListVersion.zone_code == zone_code,
-            ListVersion.status.in_([s.value for s in EVER_PUBLISHED]),
-            ListVersion.effective_from <= on,
-        )
-        .order_by(
-            ListVersion.effective_from.desc(),
-            ListVersion.published_at.desc(),
-            ListVersion.id.desc(),
-        )
-        .limit(1)
-    )
-    latest = session.exec(statement).first()
+    latest = session.execute(_IN_FORCE, {"zone": zone_code, "on": on}).first()
     if latest is None:
         get_zone(session, zone_code)  # 404 for an unknown zone; a known one simply has none
         return None

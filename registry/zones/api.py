@@ -3,6 +3,7 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from registry.api import document_errors
 from registry.db import get_session
 from registry.zones import services
 from registry.zones.schemas import ZoneSchema
@@ -26,7 +27,7 @@ class Zones(MethodView):
 @blp.route("/<zone>")
 class OneZone(MethodView):
     @blp.response(200, ZoneSchema)
-    @blp.alt_response(404, description="No such zone")
+    @document_errors(blp, 404, _404="No such zone")
     def get(self, zone: str):
         """Return one zone."""
         return services.get_zone(get_session(), zone)
