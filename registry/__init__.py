@@ -69,6 +69,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (zones_blp, lists_blp, checks_blp, search_blp):
         api.register_blueprint(blueprint)
 
+    from registry.web import init_app as init_web
+
+    init_web(app)
+
     @app.get("/healthz")
     def healthz():
         """Answer that the process is up; touches nothing else (the benchmarks' baseline)."""
