@@ -67,8 +67,14 @@ def list_record_files() -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def _record_label(zone: str, version: str, n: int) -> str:
-    return version if n == 1 else f"{version}-r{n}"
+def _free_label(session: Session, zone: str, version: str) -> str:
+    """The seed's label, or ``2024-r2``, ``2024-r3``… when a version already holds it."""
+    taken = set(session.exec(select(ListVersion.version).where(ListVersion.zone_code == zone)))
+    label, n = version, 1
+    while label in taken:
+        n += 1
+        label = f"{version}-r{n}"
+    return label
 
 
 def load_list_record(session: Session, path: Path) -> str | None:
@@ -101,7 +107,7 @@ def load_list_record(session: Session, path: Path) -> str | None:
             )  # fmt: skip
             return "record updated"
         return None
-    label = _record_label(seed["zone"], seed["version"], len(versions) + 1)
+    label = _free_label(session, seed["zone"], seed["version"])
     version = create_draft(
         session, None, seed["zone"], {**content, "version": label}, record=record, actor=SYSTEM, commit=False
     )

@@ -61,7 +61,8 @@ def _research_rows() -> list[dict[str, Any]] | None:
 RESEARCH_ROWS = _research_rows()
 # In CI the shared folder is always beside the clone: there a missing file fails rather than skips.
 needs_research = pytest.mark.skipif(
-    RESEARCH_ROWS is None and not os.environ.get("CI"), reason="research rows file not found (set REGISTRY_RESEARCH_DIR)"
+    RESEARCH_ROWS is None and not os.environ.get("CI"),
+    reason="research rows file not found (set REGISTRY_RESEARCH_DIR)",
 )
 
 

@@ -107,10 +107,7 @@ ROWS = [
     # Art. 3: its activities, no PI, no important data.
     *[(f"art3-{g}", transfer(0, 0, grounds=(g,)), EXEMPT, ["art3"]) for g in ART3],
     *[(f"art3-{g}-with-pi", transfer(200_000, grounds=(g,)), SCC, ["art8"]) for g in ART3],
-    *[
-        (f"art3-{g}-with-important", transfer(0, 0, important=True, grounds=(g,)), SA, ["art7.2"])
-        for g in ART3
-    ],
+    *[(f"art3-{g}-with-important", transfer(0, 0, important=True, grounds=(g,)), SA, ["art7.2"]) for g in ART3],
     ("art3-with-sensitive-only", transfer(0, 1, grounds=("marketing",)), SCC, ["art8"]),
     # Art. 4: collected abroad, no important data.
     ("art4", transfer(2_000_000, 50_000, grounds=("collected_abroad",)), EXEMPT, ["art4"]),
@@ -144,13 +141,13 @@ ROWS = [
     ("art3-and-art4", transfer(0, 0, grounds=("marketing", "collected_abroad")), EXEMPT, ["art3", "art4"]),
     (
         "grounds-with-important-data",
-        transfer(
-            0, 0, important=True, grounds=("marketing", "collected_abroad", "emergency")
-        ),
+        transfer(0, 0, important=True, grounds=("marketing", "collected_abroad", "emergency")),
         SA,
         ["art7.2"],
     ),
     ("unknown-ground-ignored", transfer(200_000, grounds=("tourism",)), SCC, ["art8"]),
+    # A total below the dataset's own figure is impossible (this transfer is included in it).
+    ("cumulative-never-below-dataset", transfer(1_000_000, cumulative=10), SA, ["art7.2"]),
 ]
 
 
@@ -185,16 +182,38 @@ MISSING = [
         SA,  # Art. 4 might exempt, but a security assessment is safe either way
         {"dataset.important_data"},
     ),
-    ("no-important-data-art3", transfer(0, 0, important=None, grounds=("marketing",)), OPEN, {"dataset.important_data"}),
+    (
+        "no-important-data-art3",
+        transfer(0, 0, important=None, grounds=("marketing",)),
+        OPEN,
+        {"dataset.important_data"},
+    ),
     ("no-ciio-fact-small", transfer(5_000, ciio=None), OPEN, {"processor.ciio"}),
     ("no-ciio-fact-but-important", transfer(0, 0, important=True, ciio=None), SA, set()),
     ("no-ciio-fact-but-1000000", transfer(1_000_000, ciio=None), SA, set()),
     ("no-ciio-fact-no-pi", transfer(0, 0, ciio=None), NONE, set()),
     ("no-pi-figure-art3", transfer(None, 0, grounds=("marketing",)), OPEN, {"dataset.personal_info_subjects"}),
+    # Arts. 7-8 ask nothing on a total of 50, but whether Art. 3 applies is still open.
+    (
+        "no-pi-figure-art3-small-total",
+        transfer(None, 0, cumulative=50, grounds=("marketing",)),
+        OPEN,
+        {"dataset.personal_info_subjects"},
+    ),
     ("no-sensitive-figure", transfer(5_000, None), OPEN, {"dataset.sensitive_pi_subjects"}),
-    ("no-figures-at-all", transfer(None, None, cumulative=None, cumulative_sensitive=None), OPEN, {"dataset.personal_info_subjects"}),
+    (
+        "no-figures-at-all",
+        transfer(None, None, cumulative=None, cumulative_sensitive=None),
+        OPEN,
+        {"dataset.personal_info_subjects"},
+    ),
     # An exemption that does not rest on the missing fact still stands.
-    ("no-cumulative-art5.1", replace(transfer(5_000, grounds=("contract_with_individual",)), cumulative=None), EXEMPT, set()),
+    (
+        "no-cumulative-art5.1",
+        replace(transfer(5_000, grounds=("contract_with_individual",)), cumulative=None),
+        EXEMPT,
+        set(),
+    ),
     ("no-ciio-art4", transfer(5_000, ciio=None, grounds=("collected_abroad",)), EXEMPT, set()),
 ]
 
@@ -288,6 +307,17 @@ def test_a_clause_that_applies_is_quoted_on_its_own():
 
     ciio = determine(transfer(5, ciio=True), None)
     assert entry(ciio, "7").quote_zh == articles[7].clause(1).zh
+
+
+def test_a_ciio_is_governed_by_article_7_1_and_never_by_article_8():
+    result = determine(transfer(5_000, cumulative=200_000, ciio=True), None)
+    assert entry(result, "8").applies is False
+    assert "other than CIIOs" in entry(result, "8").text
+    assert entry(result, "7").applies is True
+    assert "Article 7(1)" in entry(result, "7").text
+    unknown = determine(transfer(5_000, cumulative=200_000, ciio=None), None)
+    assert entry(unknown, "8").applies is None
+    assert entry(unknown, "8").missing == ("processor.ciio",)
 
 
 def test_an_exemption_displaces_articles_7_and_8_and_says_so():

@@ -93,9 +93,7 @@ def test_an_undeclared_category_is_out_of_scope(tianjin):
 
 
 def test_a_category_broader_than_a_scope_code_is_not_out_of_scope():
-    compiled = compile_list(
-        {**TIANJIN, "scope": ["AUTO.VEH"]}, zone="CN-TJ-FTZ", version="x", digest=None
-    )
+    compiled = compile_list({**TIANJIN, "scope": ["AUTO.VEH"]}, zone="CN-TJ-FTZ", version="x", digest=None)
     lookup = compiled.lookup("AUTO")
     assert not lookup.in_scope
     assert lookup.broader_than_scope
@@ -172,9 +170,7 @@ def test_a_boolean_condition_compares_booleans():
         ("==", 100, 100, None),
     ],
 )
-def test_a_lower_bound_decides_only_what_every_larger_figure_agrees_on(
-    op, value, lower_bound, expected
-):
+def test_a_lower_bound_decides_only_what_every_larger_figure_agrees_on(op, value, lower_bound, expected):
     condition = compile_condition({"attribute": "cumulative_personal_info_subjects", "op": op, "value": value})
     assert condition.holds_at_least(lower_bound) is expected
 
@@ -262,8 +258,7 @@ def test_lookup_matches_a_brute_force_scan(item_categories, scope, category):
         "categories": [],
         "scope": scope,
         "items": [
-            {"code": code, "category": cat, "name_zh": "x", "mechanism": "security_assessment"}
-            for code, cat in items
+            {"code": code, "category": cat, "name_zh": "x", "mechanism": "security_assessment"} for code, cat in items
         ],
     }
     compiled = compile_list(content, zone="Z", version="v", digest=None)

@@ -1,0 +1,160 @@
+"""Batches: a whole data inventory in one call, as JSON or as CSV (with or without BOM)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from registry import create_app
+from tests.lifecycle_helpers import Tianjin
+
+BATCH = "/api/v1/checks/batch"
+HEADER = ("dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data,"
+          "cumulative_personal_info_subjects,cumulative_sensitive_pi_subjects,grounds,vehicle_count")  # fmt: skip
+CSV_BODY = "\r\n".join([
+    HEADER,
+    "车辆轨迹（华北）,AUTO.VEH.TRACK,50000,0,false,150000,0,,20000",
+    "车辆轨迹（未知车辆数）,AUTO.VEH.TRACK,50000,0,false,150000,0,,",
+    "坏行,AUTO,很多,0,false,,,,",
+    "员工档案,HR,800,0,false,800,0,cross_border_hr,",
+    "基因样本,HEALTH.GENE;AUTO.VEH,0,0,false,,,,",
+]) + "\r\n"  # fmt: skip
+
+
+@pytest.fixture
+def tianjin_in_force(as_user):
+    return Tianjin(as_user).bring_to("published", effective_from="2024-05-10")
+
+
+def _dataset(categories, pi=0, **extra):
+    return {"categories": categories, "personal_info_subjects": pi, "sensitive_pi_subjects": 0,
+            "important_data": False, **extra}  # fmt: skip
+
+
+def test_a_json_batch_answers_in_order_and_isolates_invalid_datasets(tianjin_in_force, anonymous):
+    body = {
+        "zone": "CN-TJ-FTZ", "on": "2024-06-01", "processor": {"in_zone": True, "ciio": False},
+        "datasets": [
+            _dataset(["AUTO.VEH.TRACK.GPS"], 10, cumulative={"personal_info_subjects": 10, "sensitive_pi_subjects": 0},
+                     label="first"),
+            _dataset(["AUTO"], -5, label="broken"),
+            "not even an object",
+            _dataset(["HEALTH.GENE"], label="genes"),
+        ],
+    }  # fmt: skip
+    response = anonymous.post(BATCH, json=body)
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [r["outcome"] for r in results] == ["exempt", "invalid", "invalid", "security_assessment"]
+    assert [r.get("label") for r in results] == ["first", "broken", None, "genes"]
+    assert "personal_info_subjects" in results[1]["errors"]
+    assert "_schema" in results[2]["errors"]
+    quotes = response.get_json()["quotes"]
+    entry = results[0]["explanation"][0]
+    assert "quote_zh" not in entry and quotes[entry["quote"]]["zh"], "each article text once, by key"
+
+
+def test_a_malformed_batch_is_refused_as_a_whole(anonymous):
+    assert anonymous.post(BATCH, json={"zone": "CN-TJ-FTZ", "datasets": []}).status_code == 422
+    response = anonymous.post(BATCH, json={"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}})
+    assert response.status_code == 422 and "datasets" in response.get_json()["errors"]
+    assert anonymous.client.post(BATCH, data="[", content_type="application/json").status_code == 400
+    unknown_zone = {"zone": "CN-XX-FTZ", "processor": {"in_zone": True, "ciio": False}, "datasets": [_dataset(["A"])]}
+    assert anonymous.post(BATCH, json=unknown_zone).status_code == 404
+
+
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["no BOM", "BOM"])
+def test_a_csv_inventory_round_trips_with_chinese_labels(tianjin_in_force, client, bom):
+    response = client.post(
+        f"{BATCH}?zone=CN-TJ-FTZ&on=2024-06-01&in_zone=true&ciio=false",
+        data=(bom + CSV_BODY).encode("utf-8"),
+        headers={"Content-Type": "text/csv; charset=utf-8", "Accept": "text/csv"},
+    )
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert header[: len(HEADER.split(","))] == HEADER.split(",")
+    assert header[len(HEADER.split(",")) :][:6] == [
+        "article6_status", "outcome", "basis", "matched_items", "list_version", "receipt",
+    ]  # fmt: skip
+    assert [r["dataset"] for r in rows] == [
+        "车辆轨迹（华北）",
+        "车辆轨迹（未知车辆数）",
+        "坏行",
+        "员工档案",
+        "基因样本",
+    ]
+    by_label = {r["dataset"]: r for r in rows}
+    assert by_label["车辆轨迹（华北）"]["article6_status"] == "inside"
+    assert by_label["车辆轨迹（华北）"]["matched_items"] == "AUTO-001"
+    assert by_label["车辆轨迹（华北）"]["outcome"] == "security_assessment"
+    assert by_label["车辆轨迹（华北）"]["list_version"] == "2024"
+    assert by_label["车辆轨迹（未知车辆数）"]["outcome"] == "undetermined", "an empty cell is a missing value"
+    assert by_label["坏行"]["outcome"] == "invalid" and "personal_info_subjects" in by_label["坏行"]["errors"]
+    assert by_label["员工档案"]["outcome"] == "exempt" and by_label["员工档案"]["basis"] == "art5.2;art5.4"
+    assert by_label["基因样本"]["matched_items"] == "HEALTH-001"
+    receipt = by_label["车辆轨迹（华北）"]["receipt"]
+    assert client.post("/api/v1/checks/verify", json={"receipt": receipt}).get_json()["valid"] is True
+
+
+def test_a_csv_batch_can_answer_json(tianjin_in_force, client):
+    response = client.post(
+        f"{BATCH}?zone=CN-TJ-FTZ&on=2024-06-01&in_zone=true&ciio=false",
+        data=CSV_BODY.encode(), headers={"Content-Type": "text/csv", "Accept": "application/json"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert [r["label"] for r in response.get_json()["results"]][0] == "车辆轨迹（华北）"
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "field"),
+    [
+        ("zone=CN-TJ-FTZ&in_zone=true", CSV_BODY, "ciio"),
+        ("zone=CN-TJ-FTZ&in_zone=maybe&ciio=false", CSV_BODY, "in_zone"),
+        ("zone=CN-TJ-FTZ&in_zone=true&ciio=false", "dataset,categories\r\nx,AUTO\r\n", "_schema"),
+        ("zone=CN-TJ-FTZ&in_zone=true&ciio=false", "", "_schema"),
+    ],
+)
+def test_a_malformed_csv_batch_is_a_422(client, query, body, field):
+    response = client.post(f"{BATCH}?{query}", data=body.encode(), headers={"Content-Type": "text/csv"})
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+
+
+def test_a_csv_that_is_not_utf8_is_a_422(client):
+    response = client.post(f"{BATCH}?zone=CN-TJ-FTZ&in_zone=true&ciio=false", data=CSV_BODY.encode("gb18030"),
+                           headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert response.status_code == 422 and "UTF-8" in response.get_json()["errors"]["_schema"][0]
+
+
+def _app_with(database_url, tmp_path, **config):
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i"),
+                       "SECRET_KEY": "k" * 64, "RATE_LIMIT": "off", **config})  # fmt: skip
+
+
+def test_batch_size_and_body_size_are_limited(database_url, tmp_path):
+    client = _app_with(database_url, tmp_path, MAX_BATCH_DATASETS=3, MAX_CONTENT_LENGTH=2000).test_client()
+    four = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}, "datasets": [_dataset(["A"])] * 4}
+    too_many = client.post(BATCH, json=four)
+    assert too_many.status_code == 422 and "At most 3" in too_many.get_json()["errors"]["datasets"][0]
+    too_big = client.post(BATCH, json={**four, "datasets": [_dataset(["A" * 100])] * 30})
+    assert too_big.status_code == 413 and too_big.content_type == "application/problem+json"
+
+
+def test_anonymous_checks_are_rate_limited_but_accounts_are_not(database_url, tmp_path):
+    from registry.accounts.services import create_account
+    from registry.db import get_session, writing
+
+    app = _app_with(database_url, tmp_path, RATE_LIMIT="2/minute")
+    with app.app_context(), writing():
+        _account, token = create_account(get_session(), "acme-tool", "admin")
+        get_session().commit()
+    client = app.test_client()
+    body = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}, "dataset": _dataset(["AUTO"])}
+    assert [client.post("/api/v1/checks", json=body).status_code for _ in range(3)] == [200, 200, 429]
+    limited = client.post("/api/v1/checks", json=body)
+    assert limited.content_type == "application/problem+json" and limited.get_json()["status"] == 429
+    signed = {"Authorization": f"Bearer {token}"}
+    assert all(client.post("/api/v1/checks", json=body, headers=signed).status_code == 200 for _ in range(3))

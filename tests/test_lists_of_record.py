@@ -1,0 +1,115 @@
+"""The lists the zones have really published, loaded from seeds/lists as `registry serve` does."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+
+import pytest
+
+from registry.db import get_session, writing
+from registry.seeding import list_record_files, load_list_record, load_lists
+
+SEEDS = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in list_record_files()}
+
+
+def test_the_seven_published_lists_are_on_record():
+    assert sorted(seed["zone"] for seed in SEEDS.values()) == sorted(
+        ["CN-TJ-FTZ", "CN-BJ-FTZ", "CN-SH-FTZ", "CN-HI-FTP", "CN-ZJ-FTZ", "CN-GX-FTZ", "CN-CQ-FTZ"]
+    )
+
+
+def test_loading_twice_changes_nothing(seeded_app):
+    with seeded_app.app_context(), writing():
+        assert load_lists(get_session()) == 0
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_each_record_is_in_force_from_its_date(seeded_app, anonymous, name):
+    seed = SEEDS[name]
+    base = f"/api/v1/zones/{seed['zone']}/lists"
+    on = seed["effective_from"]
+    response = anonymous.get(f"{base}/in-force", query_string={"on": on})
+    assert response.status_code == 200
+    version = response.get_json()
+    assert (version["version"], version["status"], version["effective_from"]) == (seed["version"], "published", on)
+    assert version["items_complete"] is False and version["digest"]
+    assert version["record"]["sources"] and version["history"][-1]["action"] == "published_of_record"
+    day_before = (datetime.date.fromisoformat(on) - datetime.timedelta(days=1)).isoformat()
+    assert anonymous.get(f"{base}/in-force", query_string={"on": day_before}).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_a_check_against_a_partial_record_never_says_outside(seeded_app, anonymous, name):
+    seed = SEEDS[name]
+    scope = seed["content"]["scope"] or ["ANY"]
+    body = {
+        "zone": seed["zone"], "on": seed["effective_from"], "processor": {"in_zone": True, "ciio": False},
+        "dataset": {"categories": [f"{scope[0]}.SOMETHING_NOT_LISTED"], "personal_info_subjects": 0,
+                    "sensitive_pi_subjects": 0, "important_data": False},
+    }  # fmt: skip
+    result = anonymous.post("/api/v1/checks", json=body).get_json()
+    assert result["article6"]["status"] != "outside"
+    assert result["outcome"] != "exempt"
+    if seed["content"]["scope"]:
+        assert result["article6"]["status"] == "undetermined"
+        assert "part" in result["article6"]["reason"].lower() or "items_complete" in result["article6"]["reason"]
+
+
+def test_a_known_item_of_record_is_inside(seeded_app, anonymous):
+    seed = SEEDS["CN-BJ-FTZ--2024.json"]
+    item = next(i for i in seed["content"]["items"] if "充电" in (i.get("description") or ""))
+    body = {
+        "zone": "CN-BJ-FTZ", "on": "2024-09-01", "processor": {"in_zone": True, "ciio": False},
+        "dataset": {"categories": [item["category"]], "personal_info_subjects": 0, "sensitive_pi_subjects": 0,
+                    "important_data": False},
+    }  # fmt: skip
+    result = anonymous.post("/api/v1/checks", json=body).get_json()
+    assert result["article6"]["status"] == "inside" and item["code"] in result["article6"]["matched_items"]
+    assert result["outcome"] == "security_assessment"
+
+
+def test_corrected_content_becomes_a_new_version_never_an_edit(seeded_app, anonymous, tmp_path):
+    original = next(p for p in list_record_files() if p.name == "CN-CQ-FTZ--2025.json")
+    changed = tmp_path / "lists" / original.name
+    changed.parent.mkdir()
+    shutil.copy(original, changed)
+    seed = json.loads(changed.read_text(encoding="utf-8"))
+    seed["content"]["title"] += "（更正）"
+    changed.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+    with seeded_app.app_context(), writing():
+        assert load_list_record(get_session(), changed) == "recorded CN-CQ-FTZ 2025-r2"
+        get_session().commit()
+    first = anonymous.get("/api/v1/zones/CN-CQ-FTZ/lists/2025").get_json()
+    second = anonymous.get("/api/v1/zones/CN-CQ-FTZ/lists/2025-r2").get_json()
+    assert first["title"] == SEEDS[original.name]["content"]["title"], "the frozen record is untouched"
+    assert second["title"].endswith("（更正）") and second["digest"] != first["digest"]
+    in_force = anonymous.get("/api/v1/zones/CN-CQ-FTZ/lists/in-force", query_string={"on": "2025-10-01"})
+    assert in_force.get_json()["version"] == "2025-r2", "the correction is the record in force from the same date"
+
+
+def test_facts_about_the_record_are_updated_in_place(seeded_app, anonymous, tmp_path):
+    original = next(p for p in list_record_files() if p.name == "CN-GX-FTZ--2025.json")
+    changed = tmp_path / "lists" / original.name
+    changed.parent.mkdir()
+    seed = json.loads(original.read_text(encoding="utf-8"))
+    seed["record"]["notes"].append("A new note from a later source.")
+    changed.write_text(json.dumps(seed, ensure_ascii=False), encoding="utf-8")
+    with seeded_app.app_context(), writing():
+        assert load_list_record(get_session(), changed) == "record updated"
+        get_session().commit()
+    version = anonymous.get("/api/v1/zones/CN-GX-FTZ/lists/2025").get_json()
+    assert version["record"]["notes"][-1] == "A new note from a later source."
+    assert version["history"][-1]["action"] == "record_updated"
+
+
+def test_a_label_taken_by_a_zone_admin_gets_a_suffix(app, as_user, anonymous):
+    from tests.lifecycle_helpers import Tianjin
+
+    Tianjin(as_user).draft("2024")
+    with app.app_context(), writing():
+        load_lists(get_session())
+        get_session().commit()
+    versions = {v["version"]: v["status"] for v in anonymous.get("/api/v1/zones/CN-TJ-FTZ/lists").get_json()}
+    assert versions == {"2024-r2": "published"}
