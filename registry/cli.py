@@ -186,6 +186,69 @@ def check_inventory(inventory_file: Path, zone: str, on, in_zone: bool, ciio: bo
         console.print(f"results written to {output}")
 
 
+@main.group("lists")
+def lists_group() -> None:
+    """Import and export list versions as spreadsheets."""
+
+
+def _operator():
+    import getpass
+
+    from registry.audit.services import Actor
+
+    return Actor(name=f"cli:{getpass.getuser()}", role="operator")
+
+
+@lists_group.command("import")
+@click.argument("zone")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--version", "version", help="Version label (default: the file's own).")
+def lists_import(zone: str, file: Path, version: str | None) -> None:
+    """Create a draft of ZONE's list from an XLSX or CSV FILE; every problem is named by row."""
+    from registry.db import get_session, writing
+    from registry.errors import DomainError
+    from registry.lists.services import import_draft
+
+    app = _app()
+    prepare_database(app)
+    with app.app_context(), writing():
+        try:
+            draft = import_draft(get_session(), None, zone, file.read_bytes(), file.name, version=version,
+                                 actor=_operator())  # fmt: skip
+        except DomainError as error:
+            for messages in (error.errors or {}).values():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    click.echo(f"{file}: {message}", err=True)
+            raise click.ClickException(error.detail) from error
+        click.echo(f"created draft {draft.zone_code} {draft.version} with {len(draft.items)} items")
+
+
+@lists_group.command("export")
+@click.argument("zone")
+@click.argument("version")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def lists_export(zone: str, version: str, file: Path) -> None:
+    """Write VERSION of ZONE's list to FILE (.xlsx or .csv), in the layout zones publish."""
+    from registry.accounts.models import Account
+    from registry.db import get_session
+    from registry.errors import DomainError
+    from registry.lists.services import export_version
+
+    fmt = file.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "csv"):
+        raise click.BadParameter("the file is a .xlsx or .csv", param_hint="FILE")
+    app = _app()
+    prepare_database(app)
+    with app.app_context():
+        # The operator reads every version, drafts included, as an administrator would.
+        operator = Account(name="cli", role="admin", created_at=None)
+        try:
+            file.write_bytes(export_version(get_session(), operator, zone, version, fmt))
+        except DomainError as error:
+            raise click.ClickException(error.detail) from error
+    click.echo(f"wrote {zone} {version} to {file}")
+
+
 @main.group()
 def db() -> None:
     """Database schema."""

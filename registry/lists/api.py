@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+import marshmallow as ma
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 
 from registry import clock
 from registry.accounts.permissions import Action
@@ -211,3 +213,53 @@ class Diff(MethodView):
     def get(self, zone: str, version: str, other: str):
         """Compare two versions of a zone by item code: added, removed, changed."""
         return services.diff_versions(get_session(), current_account(), zone, version, other)
+
+
+class ExportQuerySchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    format = ma.fields.String(load_default="xlsx", validate=ma.validate.OneOf(tuple(services.SPREADSHEET_TYPES)))
+
+
+class ImportFormSchema(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    version = ma.fields.String(load_default=None, metadata={"description": "Overrides the file's own label"})
+
+
+class ImportFileSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": "An XLSX workbook or a CSV file in the published layout"})
+
+
+@blp.route("/<version>/export")
+class Export(MethodView):
+    @blp.arguments(ExportQuerySchema, location="query")
+    @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  description="The version in the layout zones publish (XLSX, or CSV with format=csv)")  # fmt: skip
+    @_errors(401, 404, 422)
+    def get(self, query: dict[str, Any], zone: str, version: str):
+        """Download a version as XLSX or CSV, in the layout zones publish; re-importing it keeps the digest."""
+        fmt = query["format"]
+        data = services.export_version(get_session(), current_account(), zone, version, fmt)
+        response = Response(data, mimetype=services.SPREADSHEET_TYPES[fmt].split(";")[0])
+        response.headers["Content-Disposition"] = f'attachment; filename="{zone}-{version}.{fmt}"'
+        return response
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @_authorized(Action.CREATE)
+    @blp.arguments(ImportFormSchema, location="form")
+    @blp.arguments(ImportFileSchema, location="files")
+    @blp.response(201, ListVersionSchema, headers=ETAG_HEADER)
+    @_errors(401, 403, 404, 409, 413, 422)
+    def post(self, form: dict[str, Any], files: dict[str, Any], zone: str):
+        """Create a draft from an uploaded XLSX or CSV list (multipart field `file`); every problem is named by row."""
+        upload = files["file"]
+        version = services.import_draft(
+            get_session(), current_account(), zone, upload.read(), upload.filename or "", version=form.get("version")
+        )
+        location = url_for("lists.OneVersion", zone=zone, version=version.version)
+        return _with_etag(version, 201, Location=location)

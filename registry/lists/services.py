@@ -10,6 +10,7 @@ import uuid
 from datetime import date
 from typing import Any, NamedTuple
 
+from marshmallow import ValidationError
 from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -556,3 +557,62 @@ def revoke(
 def count_items(session: Session, version: ListVersion) -> int:
     """Return the number of items of ``version`` without loading them."""
     return session.exec(select(func.count()).select_from(ListItem).where(ListItem.list_version_id == version.id)).one()
+
+
+# --- spreadsheets --------------------------------------------------------------------------
+
+SPREADSHEET_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def export_version(session: Session, viewer: Account | None, zone_code: str, version: str, fmt: str) -> bytes:
+    """Return a version as an XLSX workbook or a CSV file in the layout zones publish.
+
+    :raise NotFound: unknown or invisible version.
+    """
+    from registry.lists.spreadsheet import export_csv, export_xlsx
+
+    whole = version_dict(session, get_version(session, viewer, zone_code, version))
+    if fmt == "xlsx":
+        return export_xlsx(whole)
+    return export_csv(whole).encode("utf-8")  # it begins with a BOM, for spreadsheet programs
+
+
+def import_draft(
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    data: bytes,
+    filename: str,
+    *,
+    version: str | None = None,
+    actor: Actor | None = None,
+) -> ListVersion:
+    """Create a draft from an uploaded XLSX or CSV list; nothing is stored if any row is wrong.
+
+    :raise InvalidInput: every problem, by sheet, row and column (``errors["file"]``), or a
+        missing version label (``errors["version"]``).
+    """
+    from registry.lists.schemas import ListVersionCreateSchema
+    from registry.lists.spreadsheet import import_spreadsheet
+
+    zone = get_zone(session, zone_code)
+    if actor is None:
+        _require(account, Action.CREATE, zone)
+    result = import_spreadsheet(data, filename)
+    if result.content is None:
+        raise InvalidInput(
+            {"file": [str(problem) for problem in result.problems]},
+            detail=f"The file has {len(result.problems)} problem(s); nothing was stored.",
+        )
+    content = dict(result.content)
+    content["version"] = version or content.get("version")
+    if not content["version"]:
+        raise InvalidInput({"version": ["Name the version (in the file's 说明 list sheet or as a field)."]})
+    try:
+        validated = ListVersionCreateSchema().load(content)
+    except ValidationError as error:  # the label given beside the file, checked like any other
+        raise InvalidInput(error.normalized_messages()) from None
+    return create_draft(session, account, zone_code, validated, actor=actor)
