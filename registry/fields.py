@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 LARGEST_FIGURE = 10**15  # beyond any count of people or threshold; keeps floats exact
@@ -44,3 +45,34 @@ def figure(value: Any) -> int | float | bool:
     if isinstance(value, float) and value == value and abs(value) <= LARGEST_FIGURE:
         return int(value) if value.is_integer() else value
     raise ValidationError(f"Must be a number between -{LARGEST_FIGURE:,} and {LARGEST_FIGURE:,}, or true/false.")
+
+
+def _nul_errors(value: Any) -> Any:
+    """Return the errors for NUL characters inside ``value``, nested as ``value`` is, or None."""
+    if isinstance(value, str):
+        return ["Must not contain NUL characters."] if "\x00" in value else None
+    if isinstance(value, dict):
+        found = {key: errors for key, item in value.items() if (errors := _nul_errors(item)) is not None}
+        bad_keys = [key for key in value if isinstance(key, str) and "\x00" in key]
+        if bad_keys:
+            found.setdefault("_schema", []).append("Field names must not contain NUL characters.")
+        return found or None
+    if isinstance(value, list | tuple):
+        found = {index: errors for index, item in enumerate(value) if (errors := _nul_errors(item)) is not None}
+        return found or None
+    return None
+
+
+class RegistrySchema(ma.Schema):
+    """Base of every request schema: text with NUL characters is refused up front.
+
+    JSON allows "\u0000" in strings, but no database should store it (PostgreSQL refuses it):
+    a clear 422 at the field beats a server error later.
+    """
+
+    @ma.pre_load(pass_collection=False)
+    def _refuse_nul(self, data: Any, **_kwargs: Any) -> Any:
+        errors = _nul_errors(data) if isinstance(data, dict) else None
+        if errors:
+            raise ValidationError(errors)
+        return data

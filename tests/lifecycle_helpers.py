@@ -42,7 +42,11 @@ class Tianjin:
 
     def file(self, version: str, authority: str) -> dict[str, Any]:
         filer = self.cac if authority == "CAC" else self.nda
-        body = {"authority": authority, "filing_no": f"{authority}-2024-0017", "filed_on": "2024-05-08"}
+        body = {
+            "authority": authority,
+            "filing_no": f"{authority}-2024-0017",
+            "filed_on": "2024-05-08",
+        }
         return self._ok(filer.post(self.url(version, "filings"), json=body))
 
     def publish(self, version: str, effective_from: str) -> dict[str, Any]:
@@ -52,7 +56,9 @@ class Tianjin:
         body = {"revoked_on": revoked_on, "reason": reason}
         return self._ok(self.admin.post(self.url(version, "revoke"), json=body))
 
-    def bring_to(self, status: str, version: str = "2024", effective_from: str = "2024-05-10", **changes: Any) -> dict[str, Any]:
+    def bring_to(
+        self, status: str, version: str = "2024", effective_from: str = "2024-05-10", **changes: Any
+    ) -> dict[str, Any]:
         """Create ``version`` and take it to ``status`` (draft … revoked)."""
         steps = ["draft", "submitted", "approved", "cac_filed", "filed", "published", "revoked"]
         result = self.draft(version, **changes)

@@ -22,10 +22,18 @@ def test_diff_names_added_removed_and_changed_codes(as_user, anonymous):
 
     response = anonymous.get(tj.url("2025", "diff/2024"))
     assert response.status_code == 200
-    assert response.get_json() == {"added": ["AUTO-003"], "removed": ["HEALTH-001"], "changed": ["AUTO-001"]}
+    assert response.get_json() == {
+        "added": ["AUTO-003"],
+        "removed": ["HEALTH-001"],
+        "changed": ["AUTO-001"],
+    }
     reverse = anonymous.get(tj.url("2024", "diff/2025")).get_json()
     assert reverse == {"added": ["HEALTH-001"], "removed": ["AUTO-003"], "changed": ["AUTO-001"]}
-    assert anonymous.get(tj.url("2024", "diff/2024")).get_json() == {"added": [], "removed": [], "changed": []}
+    assert anonymous.get(tj.url("2024", "diff/2024")).get_json() == {
+        "added": [],
+        "removed": [],
+        "changed": [],
+    }
 
 
 def test_reordering_items_is_not_a_change_and_keeps_the_digest(as_user):

@@ -29,7 +29,10 @@ def test_tianjin_list_from_draft_to_published(as_user, anonymous):
 
     approved = tj.approve("2024", document_no="津网信委〔2024〕3号")
     assert approved["status"] == "approved"
-    assert approved["approval"] == {"document_no": "津网信委〔2024〕3号", "decided_on": "2024-05-06"}
+    assert approved["approval"] == {
+        "document_no": "津网信委〔2024〕3号",
+        "decided_on": "2024-05-06",
+    }
 
     after_cac = tj.file("2024", "CAC")
     assert after_cac["status"] == "approved", "filed only once both national bodies have it"
@@ -43,7 +46,14 @@ def test_tianjin_list_from_draft_to_published(as_user, anonymous):
     assert published["digest"] == submitted["digest"], "the digest is fixed at submission"
 
     history = published["history"]
-    assert [h["action"] for h in history] == ["created", "submitted", "approved", "filed", "filed", "published"]
+    assert [h["action"] for h in history] == [
+        "created",
+        "submitted",
+        "approved",
+        "filed",
+        "filed",
+        "published",
+    ]
     assert [h["actor"] for h in history] == [
         "tianjin-admin", "tianjin-admin", "tianjin-commission", "cac-filer", "nda-filer", "tianjin-admin",
     ]  # fmt: skip
@@ -69,7 +79,11 @@ def test_a_rejection_sends_the_version_back_to_draft_with_its_reason(as_user):
     tj.bring_to("submitted")
     rejected = tj.commission.post(
         tj.url("2024", "approval"),
-        json={"decision": "rejected", "reason": "范围过宽，请补充场景说明", "document_no": "津网信委函〔2024〕9号"},
+        json={
+            "decision": "rejected",
+            "reason": "范围过宽，请补充场景说明",
+            "document_no": "津网信委函〔2024〕9号",
+        },
     )
     assert rejected.status_code == 200
     body = rejected.get_json()
@@ -90,7 +104,10 @@ def test_a_rejection_sends_the_version_back_to_draft_with_its_reason(as_user):
 def test_each_step_out_of_order_is_a_conflict(as_user):
     tj = Tianjin(as_user)
     tj.draft("2024")
-    assert tj.commission.post(tj.url("2024", "approval"), json={"decision": "approved", "document_no": "X"}).status_code == 409
+    assert (
+        tj.commission.post(tj.url("2024", "approval"), json={"decision": "approved", "document_no": "X"}).status_code
+        == 409
+    )
     assert tj.cac.post(tj.url("2024", "filings"), json={"authority": "CAC", "filing_no": "1"}).status_code == 409
     assert tj.admin.post(tj.url("2024", "publish"), json={"effective_from": "2024-05-10"}).status_code == 409
     assert tj.admin.post(tj.url("2024", "revoke"), json={"revoked_on": "2024-05-10"}).status_code == 409

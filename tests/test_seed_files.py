@@ -72,10 +72,7 @@ def articles(articles_doc: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def _error_paths(validator: Draft202012Validator, document: Any) -> list[str]:
-    return [
-        "/".join(str(part) for part in error.absolute_path)
-        for error in validator.iter_errors(document)
-    ]
+    return ["/".join(str(part) for part in error.absolute_path) for error in validator.iter_errors(document)]
 
 
 # --- schemas -------------------------------------------------------------------------------

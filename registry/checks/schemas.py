@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from registry.checks.engine import GROUNDS
-from registry.fields import Count, StrictBoolean, figure
+from registry.fields import Count, RegistrySchema, StrictBoolean, figure
 from registry.lists.schemas import CATEGORY_PATTERN
 
 MAX_CATEGORIES = 200
@@ -22,7 +22,7 @@ class AttributeValue(fields.Field):
         return None if value is None else figure(value)
 
 
-class Strict(ma.Schema):
+class Strict(RegistrySchema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
@@ -125,7 +125,7 @@ class BatchRequestSchema(Strict):
     )  # fmt: skip
 
 
-class CsvBatchQuerySchema(ma.Schema):
+class CsvBatchQuerySchema(RegistrySchema):
     class Meta:
         unknown = ma.EXCLUDE
 
@@ -211,7 +211,7 @@ class VerifyResultSchema(ma.Schema):
     reason = fields.String()
 
 
-class SearchQuerySchema(ma.Schema):
+class SearchQuerySchema(RegistrySchema):
     class Meta:
         unknown = ma.EXCLUDE
 

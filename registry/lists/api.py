@@ -8,13 +8,12 @@ import marshmallow as ma
 from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.fields import Upload
 
 from registry import clock
 from registry.accounts.permissions import Action
 from registry.api import before_body, current_account, document_errors
 from registry.db import get_session
-from registry.errors import NotFound, PreconditionRequired
+from registry.errors import InvalidInput, NotFound, PreconditionRequired
 from registry.lists import services
 from registry.lists.schemas import (
     ApprovalDecisionSchema,
@@ -100,7 +99,9 @@ class OneVersion(MethodView):
         found = services.get_version(get_session(), current_account(), zone, version)
         if_none_match = request.headers.get("If-None-Match", "")
         if found.etag and f'"{found.etag}"' in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
-            return {}, 304, {"ETag": f'"{found.etag}"'}
+            not_modified = Response(status=304)
+            not_modified.headers["ETag"] = f'"{found.etag}"'
+            return not_modified
         return _with_etag(found)
 
     @_authorized(Action.EDIT)
@@ -222,17 +223,6 @@ class ExportQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="xlsx", validate=ma.validate.OneOf(tuple(services.SPREADSHEET_TYPES)))
 
 
-class ImportFormSchema(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    version = ma.fields.String(load_default=None, metadata={"description": "Overrides the file's own label"})
-
-
-class ImportFileSchema(ma.Schema):
-    file = Upload(required=True, metadata={"description": "An XLSX workbook or a CSV file in the published layout"})
-
-
 @blp.route("/<version>/export")
 class Export(MethodView):
     @blp.arguments(ExportQuerySchema, location="query")
@@ -248,18 +238,37 @@ class Export(MethodView):
         return response
 
 
+IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "XLSX or CSV, published layout"},
+                    "version": {"type": "string", "description": "Version label; default: the file's own"},
+                },
+            }
+        }
+    },
+}
+
+
 @blp.route("/import")
 class Import(MethodView):
     @_authorized(Action.CREATE)
-    @blp.arguments(ImportFormSchema, location="form")
-    @blp.arguments(ImportFileSchema, location="files")
+    @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(201, ListVersionSchema, headers=ETAG_HEADER)
     @_errors(401, 403, 404, 409, 413, 422)
-    def post(self, form: dict[str, Any], files: dict[str, Any], zone: str):
+    def post(self, zone: str):
         """Create a draft from an uploaded XLSX or CSV list (multipart field `file`); every problem is named by row."""
-        upload = files["file"]
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput({"file": ["Upload the list as the multipart field 'file' (XLSX or CSV)."]})
         version = services.import_draft(
-            get_session(), current_account(), zone, upload.read(), upload.filename or "", version=form.get("version")
-        )
+            get_session(), current_account(), zone, upload.read(), upload.filename or "",
+            version=request.form.get("version") or None,
+        )  # fmt: skip
         location = url_for("lists.OneVersion", zone=zone, version=version.version)
         return _with_etag(version, 201, Location=location)

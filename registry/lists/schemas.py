@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from registry.fields import StrictBoolean
+from registry.fields import RegistrySchema, StrictBoolean, figure
 
 LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
 MECHANISMS = ("security_assessment", "standard_contract_or_certification")
@@ -48,7 +48,7 @@ def _version_label(value: str) -> bool:
     return True
 
 
-class StrictSchema(ma.Schema):
+class StrictSchema(RegistrySchema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
@@ -81,14 +81,10 @@ class AttributeSchema(StrictSchema):
 
 
 class ConditionValue(fields.Field):
-    """A number, or a boolean for boolean attributes (never a string)."""
+    """A number, or a boolean for boolean attributes (never a string); bounded, so always storable."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int | float) and value == value and value not in (float("inf"), float("-inf")):
-            return int(value) if float(value).is_integer() else value
-        raise ValidationError("Must be a number (or true/false for a boolean attribute).")
+        return figure(value)
 
 
 class ConditionSchema(StrictSchema):
@@ -348,7 +344,7 @@ class RevokeSchema(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
-class InForceQuerySchema(ma.Schema):
+class InForceQuerySchema(RegistrySchema):
     class Meta:
         unknown = ma.EXCLUDE
 

@@ -18,7 +18,8 @@ def get_zone(session: Session, code: str) -> Zone:
 
     :raise NotFound: no such zone.
     """
-    zone = session.get(Zone, code) if len(code) <= 16 else None
+    # Codes are short and plain: anything else (NUL bytes included) cannot name a zone.
+    zone = session.get(Zone, code) if len(code) <= 16 and code.isascii() and code.isprintable() else None
     if zone is None:
         raise NotFound(f"No zone {code!r}. Zone codes look like CN-TJ-FTZ or CN-HI-FTP.")
     return zone
