@@ -15,7 +15,8 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from registry.checks.articles import Article, load_articles
 from registry.checks.index import CategoryLookup, CompiledList, ListItem, figure_text
@@ -172,15 +173,33 @@ _MECHANISM_TEXT = {
         "a standard contract or certification (个人信息出境标准合同或者个人信息保护认证)"
     ),
 }
+# Keyed by the plain strings a list item holds: an enum call, and a dict keyed by enum members
+# (whose hash is computed in Python), cost more than the rest of the lookup.
+_MECHANISMS = {mechanism.value: mechanism for mechanism in Mechanism}
+_MECHANISM_TEXTS = {mechanism.value: text for mechanism, text in _MECHANISM_TEXT.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class ExplanationEntry:
+def _mechanism(value: str) -> Mechanism:
+    """``Mechanism(value)`` (the same ValueError when ``value`` is none)."""
+    mechanism = _MECHANISMS.get(value)
+    return mechanism if mechanism is not None else Mechanism(value)
+
+
+def _mechanism_text(value: str) -> str:
+    """``_MECHANISM_TEXT[Mechanism(value)]`` (the same ValueError when ``value`` is no mechanism)."""
+    text = _MECHANISM_TEXTS.get(value)
+    return text if text is not None else _MECHANISM_TEXT[Mechanism(value)]
+
+
+class ExplanationEntry(NamedTuple):
     """Why one article did or did not apply.
 
     ``applies`` is whether the article's own conditions are met by the facts (None: a fact is
     missing or the list cannot decide); whether it governs the outcome is what ``basis`` says
     (an exemption displaces Arts. 7–8, 从其规定, and the text says so).
+
+    Immutable, like :class:`Determination`: named tuples, which cost a third of what frozen
+    dataclasses do to build (every check builds eight of these).
     """
 
     article: str
@@ -202,8 +221,7 @@ class ExplanationEntry:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Determination:
+class Determination(NamedTuple):
     """The result of a check (everything the API returns but the receipt)."""
 
     article6_status: Article6Status
@@ -218,14 +236,15 @@ class Determination:
 
     def to_dict(self) -> dict[str, Any]:
         """The result in the contract's response shape (CONTRACT.md, "Checks"), less ``receipt``."""
+        # str() of a StrEnum member is its value, without the Python-level ``.value`` property.
         return {
             "article6": {
-                "status": self.article6_status.value,
+                "status": str(self.article6_status),
                 "list": dict(self.list_ref) if self.list_ref is not None else None,
                 "matched_items": list(self.matched_items),
                 "reason": self.article6_reason,
             },
-            "outcome": self.outcome.value,
+            "outcome": str(self.outcome),
             "basis": list(self.basis),
             "explanation": [entry.to_dict() for entry in self.explanation],
             "duties": list(self.duties),
@@ -252,124 +271,158 @@ def _known(value: bool) -> Tri:
     return TRUE if value else FALSE
 
 
+@lru_cache(maxsize=1024)
+def _unknown(name: str) -> Tri:
+    """The unknown that names one missing fact (the same few names recur in every check)."""
+    return Tri(None, frozenset({name}))
+
+
 def _fact(value: bool | None, name: str) -> Tri:
-    return Tri(None, frozenset({name})) if value is None else _known(value)
+    if value is None:
+        return _unknown(name)
+    return TRUE if value else FALSE
 
 
 def _all(*parts: Tri) -> Tri:
     """Kleene AND: false if any part is false, true if all are, else unknown."""
-    if any(p.value is False for p in parts):
-        return FALSE
-    unknown = [p for p in parts if p.value is None]
-    if not unknown:
-        return TRUE
-    return Tri(None, frozenset().union(*(p.missing for p in unknown)))
+    unknown = None
+    for part in parts:
+        if part.value is False:
+            return FALSE
+        if part.value is None:
+            unknown = part if unknown is None else Tri(None, unknown.missing | part.missing)
+    return TRUE if unknown is None else unknown
 
 
 def _any(*parts: Tri) -> Tri:
     """Kleene OR: true if any part is true, false if all are, else unknown."""
-    if any(p.value is True for p in parts):
-        return TRUE
-    unknown = [p for p in parts if p.value is None]
-    if not unknown:
-        return FALSE
-    return Tri(None, frozenset().union(*(p.missing for p in unknown)))
+    unknown = None
+    for part in parts:
+        if part.value:
+            return TRUE
+        if part.value is None:
+            unknown = part if unknown is None else Tri(None, unknown.missing | part.missing)
+    return FALSE if unknown is None else unknown
 
 
 def _not(part: Tri) -> Tri:
-    return part if part.value is None else _known(not part.value)
+    if part.value is None:
+        return part
+    return FALSE if part.value else TRUE
 
 
-@dataclass(frozen=True, slots=True)
 class Count:
-    """A number of people: exact when given, else only a lower bound (``at_least``)."""
+    """A number of people: exact when given, else only a lower bound (``at_least``).
 
-    name: str
-    value: int | None
-    at_least: int = 0
+    ``text`` is how the explanations show it: ``150,000 people``, ``at least 50,000 people …``
+    or ``an unknown number …``. Immutable by convention (a plain class: one is built per figure
+    and check).
+    """
+
+    __slots__ = ("name", "value", "at_least", "text")
+
+    def __init__(self, name: str, value: int | None, at_least: int = 0) -> None:
+        self.name = name
+        self.value = value
+        self.at_least = at_least
+        # Formatted here, once per check (not cached: head counts rarely repeat, and a cache miss
+        # costs twice the formatting).
+        if value is not None:
+            self.text = f"{value:,} {'person' if value == 1 else 'people'}"
+        elif at_least:
+            people = "person" if at_least == 1 else "people"
+            self.text = f"at least {at_least:,} {people} (this transfer alone; {name} not given)"
+        else:
+            self.text = f"an unknown number of people ({name} not given)"
 
     def at_or_above(self, threshold: int) -> Tri:
         """``value >= threshold`` (以上 includes the number)."""
         if self.value is not None:
-            return _known(self.value >= threshold)
+            return TRUE if self.value >= threshold else FALSE
         if self.at_least >= threshold:
             return TRUE
-        return Tri(None, frozenset({self.name}))
+        return _unknown(self.name)
 
     def below(self, threshold: int) -> Tri:
         """``value < threshold`` (不满 excludes the number)."""
+        if self.value is not None:
+            return TRUE if self.value < threshold else FALSE
         return _not(self.at_or_above(threshold))
 
     def within(self, low: int, high: int) -> Tri:
         """``low <= value < high``."""
-        return _all(self.at_or_above(low), self.below(high))
-
-    def text(self) -> str:
-        """``150,000 people``, ``at least 50,000 people …`` or ``an unknown number …``."""
         if self.value is not None:
-            return f"{self.value:,} {_people(self.value)}"
-        if self.at_least:
-            return f"at least {self.at_least:,} {_people(self.at_least)} (this transfer alone; {self.name} not given)"
-        return f"an unknown number of people ({self.name} not given)"
-
-
-def _people(n: int) -> str:
-    return "person" if n == 1 else "people"
+            return TRUE if low <= self.value < high else FALSE
+        return _all(self.at_or_above(low), self.below(high))
 
 
 # --- facts ------------------------------------------------------------------------------------
 
+# The figures a list condition can name that the engine holds as counts (attribute: _Facts slot).
+_COUNT_FIGURES = {
+    "personal_info_subjects": "pi",
+    "sensitive_pi_subjects": "sensitive_pi",
+    "cumulative_personal_info_subjects": "cumulative_pi",
+    "cumulative_sensitive_pi_subjects": "cumulative_sensitive_pi",
+}
 
-@dataclass(frozen=True, slots=True)
+
 class _Facts:
-    request: CheckRequest
-    in_zone: Tri
-    ciio: Tri
-    important_data: Tri
-    pi: Count
-    sensitive_pi: Count
-    cumulative_pi: Count
-    cumulative_sensitive_pi: Count
-    holds_pi: Tri  # the dataset carries any personal information, sensitive or not
+    """The request's facts, read once per check, and the texts every explanation repeats.
 
-    @classmethod
-    def of(cls, request: CheckRequest) -> _Facts:
-        dataset = request.dataset
-        pi = Count(PI, dataset.personal_info_subjects)
-        sensitive_pi = Count(SENSITIVE_PI, dataset.sensitive_pi_subjects)
-        holds_pi = _any(pi.at_or_above(1), sensitive_pi.at_or_above(1))
-        return cls(
-            request=request,
-            in_zone=_fact(request.processor.in_zone, IN_ZONE),
-            ciio=_fact(request.processor.ciio, CIIO),
-            important_data=_fact(dataset.important_data, IMPORTANT_DATA),
-            pi=pi,
-            sensitive_pi=sensitive_pi,
-            holds_pi=holds_pi,
-            cumulative_pi=_cumulative(
-                CUMULATIVE_PI,
-                request.cumulative.personal_info_subjects if request.cumulative else None,
-                dataset.personal_info_subjects,
-                holds_pi,
-            ),
-            cumulative_sensitive_pi=_cumulative(
-                CUMULATIVE_SENSITIVE_PI,
-                request.cumulative.sensitive_pi_subjects if request.cumulative else None,
-                dataset.sensitive_pi_subjects,
-                holds_pi,
-            ),
+    Immutable by convention (a plain class: built once per check, read by every article).
+    """
+
+    __slots__ = (
+        "request",
+        "grounds",
+        "in_zone",
+        "ciio",
+        "important_data",
+        "no_important_data",
+        "pi",
+        "sensitive_pi",
+        "holds_pi",  # the dataset carries any personal information, sensitive or not
+        "cumulative_pi",
+        "cumulative_sensitive_pi",
+        "pi_text",
+        "cumulative_text",
+    )
+
+    def __init__(self, request: CheckRequest) -> None:
+        dataset, cumulative = request.dataset, request.cumulative
+        self.request = request
+        self.grounds = request.grounds
+        self.in_zone = _fact(request.processor.in_zone, IN_ZONE)
+        self.ciio = _fact(request.processor.ciio, CIIO)
+        self.important_data = _fact(dataset.important_data, IMPORTANT_DATA)
+        self.no_important_data = _not(self.important_data)
+        self.pi = pi = Count(PI, dataset.personal_info_subjects)
+        self.sensitive_pi = sensitive_pi = Count(SENSITIVE_PI, dataset.sensitive_pi_subjects)
+        self.holds_pi = holds_pi = _any(pi.at_or_above(1), sensitive_pi.at_or_above(1))
+        self.cumulative_pi = _cumulative(
+            CUMULATIVE_PI,
+            cumulative.personal_info_subjects if cumulative else None,
+            dataset.personal_info_subjects,
+            holds_pi,
+        )
+        self.cumulative_sensitive_pi = _cumulative(
+            CUMULATIVE_SENSITIVE_PI,
+            cumulative.sensitive_pi_subjects if cumulative else None,
+            dataset.sensitive_pi_subjects,
+            holds_pi,
+        )
+        self.pi_text = f"personal information of {pi.text} and sensitive personal information of {sensitive_pi.text}"
+        self.cumulative_text = (
+            f"cumulative personal information since 1 January is {self.cumulative_pi.text} and "
+            f"cumulative sensitive personal information {self.cumulative_sensitive_pi.text}"
         )
 
     def figure(self, attribute: str) -> tuple[Any, int | None, str]:
         """Return ``(value, lower bound, fact name)`` of a figure a list condition names."""
-        counts = {
-            "personal_info_subjects": self.pi,
-            "sensitive_pi_subjects": self.sensitive_pi,
-            "cumulative_personal_info_subjects": self.cumulative_pi,
-            "cumulative_sensitive_pi_subjects": self.cumulative_sensitive_pi,
-        }
-        count = counts.get(attribute)
-        if count is not None:
+        slot = _COUNT_FIGURES.get(attribute)
+        if slot is not None:
+            count = getattr(self, slot)
             return count.value, count.at_least, count.name
         return (
             self.request.dataset.attributes.get(attribute),
@@ -394,8 +447,7 @@ def _cumulative(name: str, given: int | None, own: int | None, holds_pi: Tri) ->
 # --- Articles 3, 4 and 5: exemptions that stand on their own ------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Test:
+class _Test(NamedTuple):
     """One article (or clause): whether it applies, and why, in plain English."""
 
     basis: str
@@ -403,48 +455,52 @@ class _Test:
     text: str
 
 
-def _clause_text(label: str, parts: Iterable[tuple[Tri, str, str, str]]) -> _Test:
-    """Combine conjunctive conditions ``(tri, if true, if false, if unknown)`` into a test."""
-    parts = list(parts)
-    applies = _all(*(p[0] for p in parts))
-    if applies.value is True:
-        text = f"{label} applies: " + "; ".join(p[1] for p in parts) + "."
-    elif applies.value is False:
-        text = f"{label} does not apply: " + "; ".join(p[2] for p in parts if p[0].value is False) + "."
-    else:
-        text = f"{label} cannot be decided: " + "; ".join(p[3] for p in parts if p[0].value is None) + "."
-    return _Test(basis="", applies=applies, text=text)
+# A condition of an article: (tri, text if true, text if false, text if unknown).
+_Part = tuple[Tri, str, str, str]
 
 
-def _no_important_data(facts: _Facts, why: str) -> tuple[Tri, str, str, str]:
+def _clause_test(basis: str, label: str, parts: tuple[_Part, ...]) -> _Test:
+    """Combine conjunctive conditions (Kleene AND) into a test, explained by the parts that decide it.
+
+    False when any part is false (named: the false ones), else unknown when any is (named: the
+    unknown ones), else true (named: all of them).
+    """
+    failing = [part[2] for part in parts if part[0].value is False]
+    if failing:
+        return _Test(basis, FALSE, f"{label} does not apply: " + "; ".join(failing) + ".")
+    unknown = [part for part in parts if part[0].value is None]
+    if unknown:
+        text = f"{label} cannot be decided: " + "; ".join([part[3] for part in unknown]) + "."
+        return _Test(basis, _all(*[part[0] for part in unknown]), text)
+    return _Test(basis, TRUE, f"{label} applies: " + "; ".join([part[1] for part in parts]) + ".")
+
+
+def _no_important_data_texts(why: str) -> tuple[str, str, str]:
+    """The texts of "no important data" (a condition of Arts. 3, 4 and 5), given why it matters."""
     return (
-        _not(facts.important_data),
         "the data carry no important data",
         f"the data carry important data ({why})",
         f"the request does not say whether the data carry important data ({IMPORTANT_DATA})",
     )
 
 
-def _pi_text(facts: _Facts) -> str:
-    return (
-        f"personal information of {facts.pi.text()} and sensitive personal information of {facts.sensitive_pi.text()}"
-    )
-
-
-def _holds_pi(facts: _Facts) -> tuple[Tri, str, str, str]:
-    return (
-        facts.holds_pi,
-        f"the data carry personal information ({_pi_text(facts)})",
-        "the data carry no personal information (0 people)",
-        f"the request does not say how many people's personal information the data carry ({_pi_text(facts)})",
-    )
+_ART3_NO_IMPORTANT_DATA = _no_important_data_texts("Article 3 covers only data with none: 不包含…重要数据")
+_ART4_NO_IMPORTANT_DATA = _no_important_data_texts(
+    "processing must introduce no domestic personal information or important data"
+)
+# Art. 5, last paragraph: the personal information it exempts does not include important data.
+_ART5_NO_IMPORTANT_DATA = _no_important_data_texts(
+    "Article 5 does not cover important data: 前款所称向境外提供的个人信息，不包括重要数据"
+)
 
 
 def _article3(facts: _Facts) -> _Test:
-    grounds = [g for g in ART3_GROUNDS if g in facts.request.grounds]
-    test = _clause_text(
+    grounds = [g for g in ART3_GROUNDS if g in facts.grounds]
+    pi_text = facts.pi_text
+    return _clause_test(
+        "art3",
         "Article 3",
-        [
+        (
             (
                 _known(bool(grounds)),
                 f"the data were collected and generated in {_grounds_text(grounds)}",
@@ -455,34 +511,42 @@ def _article3(facts: _Facts) -> _Test:
             (
                 _not(facts.holds_pi),
                 "they carry no personal information",
-                f"the data carry personal information ({_pi_text(facts)}); "
+                f"the data carry personal information ({pi_text}); "
                 "Article 3 covers only data with none (不包含个人信息)",
-                f"the request does not say whether the data carry personal information ({_pi_text(facts)})",
+                f"the request does not say whether the data carry personal information ({pi_text})",
             ),
-            _no_important_data(facts, "Article 3 covers only data with none: 不包含…重要数据"),
-        ],
+            (facts.no_important_data, *_ART3_NO_IMPORTANT_DATA),
+        ),
     )
-    return _Test("art3", test.applies, test.text)
 
 
-def _article4(facts: _Facts) -> _Test:
-    test = _clause_text(
+def _article4_test(ground: Tri, no_important_data: Tri) -> _Test:
+    return _clause_test(
+        "art4",
         "Article 4",
-        [
+        (
             (
-                _known(ART4_GROUND in facts.request.grounds),
+                ground,
                 "the personal information was collected and generated abroad (collected_abroad)",
                 "the request does not state that the personal information was collected and "
                 "generated abroad (collected_abroad)",
                 "",
             ),
-            _no_important_data(
-                facts,
-                "processing must introduce no domestic personal information or important data",
-            ),
-        ],
+            (no_important_data, *_ART4_NO_IMPORTANT_DATA),
+        ),
     )
-    return _Test("art4", test.applies, test.text)
+
+
+# Art. 4 turns on two facts and quotes no figure: its six possible tests are built once.
+_ARTICLE4 = {
+    (ground.value, no_important_data.value): _article4_test(ground, no_important_data)
+    for ground in (TRUE, FALSE)
+    for no_important_data in (TRUE, FALSE, _unknown(IMPORTANT_DATA))
+}
+
+
+def _article4(facts: _Facts) -> _Test:
+    return _ARTICLE4[ART4_GROUND in facts.grounds, facts.no_important_data.value]
 
 
 _ART5_PURPOSES = {
@@ -492,77 +556,128 @@ _ART5_PURPOSES = {
 }
 
 
-def _article5(facts: _Facts) -> list[_Test]:
-    # Art. 5, last paragraph: the personal information it exempts does not include important data.
-    no_important = _no_important_data(
-        facts,
-        "Article 5 does not cover important data: 前款所称向境外提供的个人信息，不包括重要数据",
-    )
-    tests = []
-    for clause, ground in ART5_GROUNDS.items():
-        test = _clause_text(
-            f"Article 5({clause})",
-            [
-                (
-                    _known(ground in facts.request.grounds),
-                    f"providing the personal information is truly necessary to {_ART5_PURPOSES[clause]} ({ground})",
-                    f"the request does not give its ground ({ground})",
-                    "",
-                ),
-                _holds_pi(facts),
-                no_important,
-            ],
-        )
-        tests.append(_Test(f"art5.{clause}", test.applies, test.text))
+class _GroundClause(NamedTuple):
+    """Art. 5(1), (2) or (3), which exempts on a ground the request may give."""
 
-    cumulative = facts.cumulative_pi
-    test = _clause_text(
-        "Article 5(4)",
-        [
-            (
-                _not(facts.ciio),
-                "the processor is not a critical information infrastructure operator",
-                "the processor is a critical information infrastructure operator",
-                f"the request does not say whether the processor is a CIIO ({CIIO})",
-            ),
-            no_important,
-            (
-                facts.pi.at_or_above(1),
-                f"the data carry personal information of {facts.pi.text()}",
-                "the data carry no non-sensitive personal information",
-                f"the number of people whose personal information the data carry was not given ({PI})",
-            ),
-            (
-                facts.sensitive_pi.below(1),
-                "no sensitive personal information",
-                f"the data carry sensitive personal information of {facts.sensitive_pi.text()}, "
-                "which Article 5(4) does not cover (不含敏感个人信息)",
-                f"the number of people whose sensitive personal information the data carry was "
-                f"not given ({SENSITIVE_PI})",
-            ),
-            (
-                cumulative.below(PI_STANDARD_CONTRACT_FROM),
-                f"cumulative personal information since 1 January is {cumulative.text()}, "
-                f"fewer than 100,000 (不满10万人)",
-                f"cumulative personal information since 1 January is {cumulative.text()}, "
-                f"not fewer than 100,000 (不满10万人 excludes 100,000)",
-                f"cumulative personal information since 1 January is {cumulative.text()}",
-            ),
-        ],
+    basis: str
+    label: str
+    ground: str
+    if_given: str
+    if_not: str
+
+
+_ART5_GROUND_CLAUSES = tuple(
+    _GroundClause(
+        f"art5.{clause}",
+        f"Article 5({clause})",
+        ground,
+        f"providing the personal information is truly necessary to {_ART5_PURPOSES[clause]} ({ground})",
+        f"the request does not give its ground ({ground})",
     )
-    tests.append(_Test("art5.4", test.applies, test.text))
+    for clause, ground in ART5_GROUNDS.items()
+)
+
+
+def _article5_ground_clause(
+    clause: _GroundClause, given: bool, holds_pi: Tri, pi_text: str, no_important_data: Tri
+) -> _Test:
+    """Art. 5(1), (2) or (3): its ground, personal information, and no important data."""
+    return _clause_test(
+        clause.basis,
+        clause.label,
+        (
+            (_known(given), clause.if_given, clause.if_not, ""),
+            (
+                holds_pi,
+                f"the data carry personal information ({pi_text})",
+                "the data carry no personal information (0 people)",
+                f"the request does not say how many people's personal information the data carry ({pi_text})",
+            ),
+            (no_important_data, *_ART5_NO_IMPORTANT_DATA),
+        ),
+    )
+
+
+def _article5_without_ground() -> dict[tuple[str, bool | None, bool | None], _Test]:
+    """Arts. 5(1)–(3) when the request does not give the clause's ground, keyed by clause and facts.
+
+    Such a clause fails, and a failing clause names only its failing conditions, none of which
+    quotes a figure: so these tests, the usual ones, depend only on whether the data carry
+    personal information and important data, and are built once.
+    """
+    tests = {}
+    for clause in _ART5_GROUND_CLAUSES:
+        for holds_pi in (TRUE, FALSE, _unknown(PI)):
+            for no_important_data in (TRUE, FALSE, _unknown(IMPORTANT_DATA)):
+                test = _article5_ground_clause(clause, False, holds_pi, "<figures>", no_important_data)
+                assert test.applies is FALSE and "<figures>" not in test.text
+                tests[clause.basis, holds_pi.value, no_important_data.value] = test
     return tests
 
 
+_ART5_WITHOUT_GROUND = _article5_without_ground()
+
+
+def _article5(facts: _Facts) -> list[_Test]:
+    holds_pi, no_important_data = facts.holds_pi, facts.no_important_data
+    tests = [
+        _article5_ground_clause(clause, True, holds_pi, facts.pi_text, no_important_data)
+        if clause.ground in facts.grounds
+        else _ART5_WITHOUT_GROUND[clause.basis, holds_pi.value, no_important_data.value]
+        for clause in _ART5_GROUND_CLAUSES
+    ]
+
+    cumulative = facts.cumulative_pi.text
+    tests.append(
+        _clause_test(
+            "art5.4",
+            "Article 5(4)",
+            (
+                (
+                    _not(facts.ciio),
+                    "the processor is not a critical information infrastructure operator",
+                    "the processor is a critical information infrastructure operator",
+                    f"the request does not say whether the processor is a CIIO ({CIIO})",
+                ),
+                (no_important_data, *_ART5_NO_IMPORTANT_DATA),
+                (
+                    facts.pi.at_or_above(1),
+                    f"the data carry personal information of {facts.pi.text}",
+                    "the data carry no non-sensitive personal information",
+                    f"the number of people whose personal information the data carry was not given ({PI})",
+                ),
+                (
+                    facts.sensitive_pi.below(1),
+                    "no sensitive personal information",
+                    f"the data carry sensitive personal information of {facts.sensitive_pi.text}, "
+                    "which Article 5(4) does not cover (不含敏感个人信息)",
+                    f"the number of people whose sensitive personal information the data carry was "
+                    f"not given ({SENSITIVE_PI})",
+                ),
+                (
+                    facts.cumulative_pi.below(PI_STANDARD_CONTRACT_FROM),
+                    f"cumulative personal information since 1 January is {cumulative}, fewer than 100,000 (不满10万人)",
+                    f"cumulative personal information since 1 January is {cumulative}, "
+                    f"not fewer than 100,000 (不满10万人 excludes 100,000)",
+                    f"cumulative personal information since 1 January is {cumulative}",
+                ),
+            ),
+        )
+    )
+    return tests
+
+
+_GROUND_TEXT = {ground: ground.replace("_", " ") + f" ({ground})" for ground in GROUNDS}
+
+
 def _grounds_text(grounds: Iterable[str]) -> str:
-    return ", ".join(g.replace("_", " ") + f" ({g})" for g in grounds) or "none"
+    return ", ".join([_GROUND_TEXT[g] for g in grounds]) or "none"
 
 
 # --- Articles 7 and 8: what the national rules require ---------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _NationalRules:
+class _NationalRules(NamedTuple):
     """What Arts. 7–8 require on the facts, with or without an exemption."""
 
     art7_1: Tri
@@ -606,10 +721,9 @@ def _national_rules(facts: _Facts) -> _NationalRules:
     # Art. 7(1): a CIIO providing personal information or important data.
     when_ciio = _any(holds_pi, important)
     # Art. 7(2): important data, 100万人以上 PI or 1万人以上 sensitive PI (以上 includes).
-    large = _any(
-        cumulative.at_or_above(PI_SECURITY_ASSESSMENT_FROM),
-        cumulative_sensitive.at_or_above(SENSITIVE_PI_SECURITY_ASSESSMENT_FROM),
-    )
+    pi_large = cumulative.at_or_above(PI_SECURITY_ASSESSMENT_FROM)
+    sensitive_large = cumulative_sensitive.at_or_above(SENSITIVE_PI_SECURITY_ASSESSMENT_FROM)
+    large = _any(pi_large, sensitive_large)
     when_not_ciio = _any(important, _all(holds_pi, large))
     art7_1 = _all(ciio, when_ciio)
     art7_2 = _all(_not(ciio), when_not_ciio)
@@ -621,30 +735,22 @@ def _national_rules(facts: _Facts) -> _NationalRules:
         security_assessment = Tri(None, frozenset({CIIO}) | when_ciio.missing | when_not_ciio.missing)
 
     # Art. 8: 10万人以上、不满100万人 personal information, or 不满1万人 (but some) sensitive.
-    middle = _any(
-        cumulative.within(PI_STANDARD_CONTRACT_FROM, PI_SECURITY_ASSESSMENT_FROM),
-        cumulative_sensitive.within(1, SENSITIVE_PI_SECURITY_ASSESSMENT_FROM),
-    )
-    art8 = _all(_not(ciio), holds_pi, middle)
+    pi_middle = cumulative.within(PI_STANDARD_CONTRACT_FROM, PI_SECURITY_ASSESSMENT_FROM)
+    sensitive_middle = cumulative_sensitive.within(1, SENSITIVE_PI_SECURITY_ASSESSMENT_FROM)
+    art8 = _all(_not(ciio), holds_pi, _any(pi_middle, sensitive_middle))
 
     return _NationalRules(
         art7_1=art7_1,
         art7_2=art7_2,
         security_assessment=security_assessment,
         art8=art8,
-        art7_text=_article7_text(facts, art7_1, art7_2, security_assessment),
-        art8_text=_article8_text(facts, art8),
+        art7_text=_article7_text(facts, art7_1, art7_2, security_assessment, pi_large, sensitive_large),
+        art8_text=_article8_text(facts, art8, pi_middle, sensitive_middle),
     )
 
 
-def _cumulative_text(facts: _Facts) -> str:
-    return (
-        f"cumulative personal information since 1 January is {facts.cumulative_pi.text()} and "
-        f"cumulative sensitive personal information {facts.cumulative_sensitive_pi.text()}"
-    )
-
-
-def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> str:
+def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri, pi_large: Tri, sensitive_large: Tri) -> str:
+    """Explain Art. 7; ``pi_large`` / ``sensitive_large`` are the 100万人以上 / 1万人以上 tests."""
     sentences = []
     important = facts.important_data.value
     if art7_1.value:
@@ -661,15 +767,15 @@ def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> st
         if important:
             reasons.append("the data carry important data")
         if facts.holds_pi.value:
-            cumulative, sensitive = facts.cumulative_pi, facts.cumulative_sensitive_pi
-            if cumulative.at_or_above(PI_SECURITY_ASSESSMENT_FROM).value:
+            if pi_large.value:
                 reasons.append(
-                    f"cumulative personal information since 1 January is {cumulative.text()}, "
+                    f"cumulative personal information since 1 January is {facts.cumulative_pi.text}, "
                     "1,000,000 or more (100万人以上)"
                 )
-            if sensitive.at_or_above(SENSITIVE_PI_SECURITY_ASSESSMENT_FROM).value:
+            if sensitive_large.value:
                 reasons.append(
-                    f"cumulative sensitive personal information is {sensitive.text()}, 10,000 or more (1万人以上)"
+                    f"cumulative sensitive personal information is {facts.cumulative_sensitive_pi.text}, "
+                    "10,000 or more (1万人以上)"
                 )
         sentences.append(
             "Article 7(2) requires a security assessment: the processor is not a CIIO and "
@@ -689,30 +795,31 @@ def _article7_text(facts: _Facts, art7_1: Tri, art7_2: Tri, combined: Tri) -> st
         else:
             sentences.append(
                 "Article 7 does not apply: the processor is not a CIIO, the data carry no "
-                f"important data, and {_cumulative_text(facts)}: fewer than 1,000,000 and fewer "
+                f"important data, and {facts.cumulative_text}: fewer than 1,000,000 and fewer "
                 "than 10,000 (100万人以上 / 1万人以上 start there)."
             )
     if combined.value is None:
         sentences.append(
             "Article 7 cannot be decided: it depends on "
             + ", ".join(_ordered(combined.missing))
-            + f", which the request did not give ({_cumulative_text(facts)})."
+            + f", which the request did not give ({facts.cumulative_text})."
         )
     return " ".join(sentences)
 
 
-def _article8_text(facts: _Facts, art8: Tri) -> str:
+def _article8_text(facts: _Facts, art8: Tri, pi_middle: Tri, sensitive_middle: Tri) -> str:
+    """Explain Art. 8; ``pi_middle`` / ``sensitive_middle`` are its 10万人以上、不满100万人 / 不满1万人 tests."""
     if art8.value:
         reasons = []
-        cumulative, sensitive = facts.cumulative_pi, facts.cumulative_sensitive_pi
-        if cumulative.within(PI_STANDARD_CONTRACT_FROM, PI_SECURITY_ASSESSMENT_FROM).value:
+        if pi_middle.value:
             reasons.append(
-                f"cumulative personal information since 1 January is {cumulative.text()}, "
+                f"cumulative personal information since 1 January is {facts.cumulative_pi.text}, "
                 "100,000 or more but fewer than 1,000,000 (10万人以上、不满100万人)"
             )
-        if sensitive.within(1, SENSITIVE_PI_SECURITY_ASSESSMENT_FROM).value:
+        if sensitive_middle.value:
             reasons.append(
-                f"cumulative sensitive personal information is {sensitive.text()}, fewer than 10,000 (不满1万人)"
+                f"cumulative sensitive personal information is {facts.cumulative_sensitive_pi.text}, "
+                "fewer than 10,000 (不满1万人)"
             )
         return (
             "Article 8 requires a standard contract or certification: the processor is not a "
@@ -724,21 +831,20 @@ def _article8_text(facts: _Facts, art8: Tri) -> str:
         if facts.holds_pi.value is False:
             return "Article 8 does not apply: the data carry no personal information."
         return (
-            f"Article 8 does not apply: {_cumulative_text(facts)}, neither 100,000 to 999,999 "
+            f"Article 8 does not apply: {facts.cumulative_text}, neither 100,000 to 999,999 "
             "(10万人以上、不满100万人) nor 1 to 9,999 sensitive (不满1万人)."
         )
     return (
         "Article 8 cannot be decided: it depends on "
         + ", ".join(_ordered(art8.missing))
-        + f", which the request did not give ({_cumulative_text(facts)})."
+        + f", which the request did not give ({facts.cumulative_text})."
     )
 
 
 # --- Article 6: the zone's negative list -----------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Article6:
+class _Article6(NamedTuple):
     status: Article6Status
     matched: tuple[ListItem, ...]
     reason: str
@@ -747,13 +853,12 @@ class _Article6:
     @property
     def mechanism(self) -> Mechanism | None:
         """The strictest mechanism among the matched items."""
-        return max((Mechanism(item.mechanism) for item in self.matched), default=None)
+        return max((_mechanism(item.mechanism) for item in self.matched), default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class _CategoryResult:
+class _CategoryResult(NamedTuple):
     category: str
-    matched: tuple[ListItem, ...]
+    matched: tuple[tuple[ListItem, list[str]], ...]  # each item with how its conditions were read
     out_of_scope: bool
     doubts: tuple[str, ...]  # why it cannot be ruled out
     missing: frozenset[str]
@@ -773,11 +878,11 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
         else:
             holds, shown = None, "not given"
         if holds is None:
-            results.append(Tri(None, frozenset({name})))
-            notes.append(f"{condition} needs {name}, which is {shown}")
+            results.append(_unknown(name))
+            notes.append(f"{condition.text} needs {name}, which is {shown}")
         else:
             results.append(_known(holds))
-            notes.append(f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition}")
+            notes.append(f"{condition.attribute} {shown} {'meets' if holds else 'fails'} {condition.text}")
     return _all(*results), notes
 
 
@@ -785,25 +890,24 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
     matched, doubts = [], []
     missing: frozenset[str] = frozenset()
     for item in lookup.covering_items:
+        if not item.conditions:
+            matched.append((item, []))
+            continue
         holds, notes = _conditions_hold(item, facts)
         if holds.value:
-            matched.append(item)
+            matched.append((item, notes))
         elif holds.value is None:
             missing |= holds.missing
             doubts.append(f"item {item.label()} covers it but " + "; ".join(notes))
+    in_scope = lookup.in_scope
     if lookup.broader_than_items:
         doubts.append("it is broader than items of the list (they lie below it)")
-    if not lookup.in_scope and lookup.broader_than_scope:
+    if not in_scope and lookup.broader_than_scope:
         doubts.append("it is broader than a scope code of the list (part of it is in scope)")
-    if not compiled.items_complete and (lookup.in_scope or lookup.broader_than_scope):
+    if not compiled.items_complete and (in_scope or lookup.broader_than_scope):
         doubts.append("this record holds only part of the list's items (items_complete is false)")
-    return _CategoryResult(
-        category=lookup.category,
-        matched=tuple(matched),
-        out_of_scope=lookup.out_of_scope,
-        doubts=tuple(doubts),
-        missing=missing,
-    )
+    out_of_scope = not in_scope and not lookup.broader_than_scope  # CategoryLookup.out_of_scope
+    return _CategoryResult(lookup.category, tuple(matched), out_of_scope, tuple(doubts), missing)
 
 
 def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Facts) -> _Article6:
@@ -839,36 +943,35 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             frozenset({CATEGORIES}),
         )
 
-    results = [_judge_category(compiled, compiled.lookup(category), facts) for category in request.dataset.categories]
-    matched = {item.code: item for r in results for item in r.matched}
-    out_of_scope = [r for r in results if r.out_of_scope and not r.matched]
-    doubtful = [r for r in results if r.doubts and not r.matched and not r.out_of_scope]
-    outside = [r for r in results if not (r.matched or r.out_of_scope or r.doubts)]
-
-    sentences = []
-    for r in results:
-        for item in r.matched:
-            sentences.append(
-                f"Category {compiled.category_label(r.category)} matches item {item.label()} of "
-                f"{the_list}, which requires {_MECHANISM_TEXT[Mechanism(item.mechanism)]}"
-                + _condition_note(item, facts)
-                + "."
+    # Each category is matched, out of scope, doubtful or outside; the reason says so in that order.
+    matched: dict[str, ListItem] = {}
+    matches, out_of_scope, doubtful, outside = [], [], [], []
+    doubtful_missing: frozenset[str] = frozenset()
+    for category in request.dataset.categories:
+        r = _judge_category(compiled, compiled.lookup(category), facts)
+        label = compiled.category_label(category)
+        if r.matched:
+            for item, notes in r.matched:
+                matched[item.code] = item
+                note = " (" + "; ".join(notes) + ")" if notes else ""
+                matches.append(
+                    f"Category {label} matches item {item.label()} of {the_list}, "
+                    f"which requires {_mechanism_text(item.mechanism)}{note}."
+                )
+        elif r.out_of_scope:
+            out_of_scope.append(
+                f"Category {label} is outside the scope of {the_list} ({', '.join(compiled.scope) or 'none'}): "
+                "the list does not cover it, so the national rules apply to it."
             )
-    for r in out_of_scope:
-        sentences.append(
-            f"Category {compiled.category_label(r.category)} is outside the scope of {the_list} "
-            f"({', '.join(compiled.scope) or 'none'}): the list does not cover it, so the "
-            "national rules apply to it."
-        )
-    for r in doubtful:
-        sentences.append(
-            f"Category {compiled.category_label(r.category)} cannot be ruled out: " + "; ".join(r.doubts) + "."
-        )
-    for r in outside:
-        sentences.append(
-            f"Category {compiled.category_label(r.category)} is within the scope of {the_list} "
-            f"and matches none of its {len(compiled.items)} items (负面清单外的数据)."
-        )
+        elif r.doubts:
+            doubtful.append(f"Category {label} cannot be ruled out: " + "; ".join(r.doubts) + ".")
+            doubtful_missing |= r.missing
+        else:
+            outside.append(
+                f"Category {label} is within the scope of {the_list} "
+                f"and matches none of its {len(compiled.items)} items (负面清单外的数据)."
+            )
+    sentences = matches + out_of_scope + doubtful + outside
 
     missing: frozenset[str] = frozenset()
     if matched:
@@ -877,7 +980,7 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
         status = not_applicable
     elif doubtful:
         status = Article6Status.UNDETERMINED
-        missing = frozenset().union(*(r.missing for r in doubtful))
+        missing = doubtful_missing
     else:
         status = Article6Status.OUTSIDE
         sentences.append("The data are outside the negative list.")
@@ -899,13 +1002,6 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
     return _Article6(status, items, " ".join(sentences), missing)
 
 
-def _condition_note(item: ListItem, facts: _Facts) -> str:
-    if not item.conditions:
-        return ""
-    _, notes = _conditions_hold(item, facts)
-    return " (" + "; ".join(notes) + ")"
-
-
 # --- the determination ------------------------------------------------------------------------
 
 
@@ -923,22 +1019,25 @@ def determine(
     ``undetermined`` when that depends on a fact the request did not give — unless the known facts
     already require a security assessment, than which nothing is stricter.
     """
-    texts = load_articles() if articles is None else articles
-    facts = _Facts.of(request)
+    quotes = _default_quotes() if articles is None else _Quotes(articles)
+    facts = _Facts(request)
     art3, art4 = _article3(facts), _article4(facts)
     art5 = _article5(facts)
     art6 = _article6(request, compiled, facts)
     rules = _national_rules(facts)
 
-    exemptions = [(art3.basis, art3.applies), (art4.basis, art4.applies)]
-    exemptions += [(t.basis, t.applies) for t in art5]
+    exemptions = [art3, art4, *art5]
     if art6.status is Article6Status.OUTSIDE:
-        exemptions.append(("art6", TRUE))
-    applied = tuple(basis for basis, applies in exemptions if applies.value)
+        exemptions.append(_Test("art6", TRUE, art6.reason))
+    applying = []
     # An exemption that could apply were a fact given keeps the answer open ("when in doubt").
-    open_exemption = any(applies.value is None for _, applies in exemptions) or (
-        art6.status is Article6Status.UNDETERMINED
-    )
+    open_exemption = art6.status is Article6Status.UNDETERMINED
+    for test in exemptions:
+        if test.applies.value:
+            applying.append(test.basis)
+        elif test.applies.value is None:
+            open_exemption = True
+    applied = tuple(applying)
 
     if applied:
         outcome, basis = Outcome.EXEMPT, applied
@@ -948,33 +1047,25 @@ def determine(
     holds_pi = facts.holds_pi
     duties = ("art10", "art11") if holds_pi.value is not False else ("art11",)
     explanation = (
-        _entry(texts, 3, art3.applies, art3.text),
-        _entry(texts, 4, art4.applies, art4.text),
-        _article5_entry(texts, art5),
-        _entry(texts, 6, _article6_applies(art6), art6.reason),
-        _article7_entry(texts, rules, applied, art6),
+        _entry(quotes, 3, art3.applies, art3.text),
+        _entry(quotes, 4, art4.applies, art4.text),
+        _article5_entry(quotes, art5),
+        _entry(quotes, 6, _article6_applies(art6), art6.reason),
+        _article7_entry(quotes, rules, applied, art6),
         _entry(
-            texts,
+            quotes,
             8,
             rules.art8,
             rules.art8_text + _displaced(applied, art6, rules.art8, rules.security_assessment),
         ),
-        _entry(texts, 10, holds_pi, _article10_text(facts)),
-        _entry(
-            texts,
-            11,
-            TRUE,
-            "Article 11 applies to every transfer abroad: the processor keeps its data-security "
-            "duties, takes technical and other necessary measures, and remedies and reports "
-            "data-security incidents to the provincial (or higher) cyberspace office, whatever "
-            "the outcome.",
-        ),
+        _entry(quotes, 10, holds_pi, _article10_text(facts)),
+        quotes.article11(),
     )
-    missing_facts = _ordered(frozenset().union(*(set(e.missing) for e in explanation)))
+    missing_facts = _ordered(frozenset().union(*[e.missing for e in explanation]))
     return Determination(
         article6_status=art6.status,
         list_ref=compiled.ref if compiled is not None else None,
-        matched_items=tuple(item.code for item in art6.matched),
+        matched_items=tuple([item.code for item in art6.matched]),
         article6_reason=art6.reason,
         outcome=outcome,
         basis=basis,
@@ -1020,9 +1111,10 @@ def _required(art6: _Article6, rules: _NationalRules, open_exemption: bool) -> t
 
 def _article6_applies(art6: _Article6) -> Tri:
     """Art. 6 applies when the zone's list decides the data: inside (a mechanism) or outside."""
-    if art6.status is Article6Status.UNDETERMINED:
+    status = art6.status
+    if status is Article6Status.UNDETERMINED:
         return Tri(None, art6.missing)
-    return _known(art6.status in (Article6Status.INSIDE, Article6Status.OUTSIDE))
+    return TRUE if status is Article6Status.INSIDE or status is Article6Status.OUTSIDE else FALSE
 
 
 def _displaced(
@@ -1059,71 +1151,114 @@ def _article10_text(facts: _Facts) -> str:
         "information protection impact assessment, exempt or not"
     )
     if facts.holds_pi.value:
-        return f"Article 10 applies: the data carry {_pi_text(facts)}, so the processor must {duty}."
+        return f"Article 10 applies: the data carry {facts.pi_text}, so the processor must {duty}."
     if facts.holds_pi.value is False:
         return "Article 10 does not apply: the data carry no personal information."
     return (
         f"Article 10 applies if the data carry personal information, which the request does not "
-        f"say ({_pi_text(facts)}); if they do, the processor must {duty}."
+        f"say ({facts.pi_text}); if they do, the processor must {duty}."
     )
 
 
-def _entry(texts: Mapping[int, Article], number: int, applies: Tri, text: str) -> ExplanationEntry:
-    article = texts[number]
-    return ExplanationEntry(
-        article=str(number),
-        applies=applies.value,
-        text=text,
-        quote_zh=article.zh,
-        quote_en=article.en,
-        missing=_ordered(applies.missing) if applies.value is None else (),
-    )
+_ARTICLE11_TEXT = (
+    "Article 11 applies to every transfer abroad: the processor keeps its data-security "
+    "duties, takes technical and other necessary measures, and remedies and reports "
+    "data-security incidents to the provincial (or higher) cyberspace office, whatever "
+    "the outcome."
+)
 
 
-def _clause_entry(
-    texts: Mapping[int, Article],
-    number: int,
-    clauses: list[tuple[int, Tri]],
-    applies: Tri,
-    text: str,
-) -> ExplanationEntry:
-    """An entry that quotes the clauses that apply (or could), else the whole article."""
-    entry = _entry(texts, number, applies, text)
-    article = texts[number]
-    relevant = [n for n, t in clauses if t.value] or [n for n, t in clauses if t.value is None]
-    if not relevant or not article.clauses:
-        return entry
-    quoted = [article.clause(n) for n in relevant]
-    return ExplanationEntry(
-        article=entry.article,
-        applies=entry.applies,
-        text=entry.text,
-        quote_zh="\n".join(c.zh for c in quoted),
-        quote_en="\n".join(f"({c.number}) {c.en}" for c in quoted),
-        missing=entry.missing,
-    )
+class _Quotes:
+    """What the explanation quotes of an article: its whole text, or the clauses it names.
+
+    A quote is looked up or joined the first time it is asked for and kept (texts never change),
+    so checks against the same articles share the strings.
+    """
+
+    __slots__ = ("_texts", "_whole", "_joined", "_article11")
+
+    def __init__(self, texts: Mapping[int, Article]) -> None:
+        self._texts = texts
+        self._whole: dict[int, tuple[str, str]] = {}
+        self._joined: dict[tuple[int, tuple[int, ...]], tuple[str, str]] = {}
+        self._article11: ExplanationEntry | None = None
+
+    def of(self, number: int, clauses: tuple[int, ...] = ()) -> tuple[str, str]:
+        """Return ``(quote_zh, quote_en)``: the clauses when given and the article has any."""
+        quote = self._joined.get((number, clauses)) if clauses else self._whole.get(number)
+        return quote if quote is not None else self._join(number, clauses)
+
+    def _join(self, number: int, clauses: tuple[int, ...]) -> tuple[str, str]:
+        article = self._texts[number]
+        if clauses and article.clauses:
+            quoted = [article.clause(n) for n in clauses]
+            quote = ("\n".join(c.zh for c in quoted), "\n".join(f"({c.number}) {c.en}" for c in quoted))
+        else:
+            quote = (article.zh, article.en)
+        if clauses:
+            self._joined[number, clauses] = quote
+        else:
+            self._whole[number] = quote
+        return quote
+
+    def article11(self) -> ExplanationEntry:
+        """Art. 11's entry, the same in every check: it applies whatever the outcome."""
+        if self._article11 is None:
+            self._article11 = _entry(self, 11, TRUE, _ARTICLE11_TEXT)
+        return self._article11
 
 
-def _article5_entry(texts: Mapping[int, Article], tests: list[_Test]) -> ExplanationEntry:
-    applies = _any(*(t.applies for t in tests))
-    clauses = [(int(t.basis.rsplit(".", 1)[1]), t.applies) for t in tests]
-    return _clause_entry(texts, 5, clauses, applies, " ".join(t.text for t in tests))
+@cache
+def _default_quotes() -> _Quotes:
+    """The quotes of :func:`load_articles`, shared by every check that passes no ``articles``."""
+    return _Quotes(load_articles())
+
+
+def _entry(quotes: _Quotes, number: int, applies: Tri, text: str, clauses: tuple[int, ...] = ()) -> ExplanationEntry:
+    """Article ``number``'s entry, quoting ``clauses`` (when it has clauses) or else all of it."""
+    quote_zh, quote_en = quotes.of(number, clauses)
+    missing = _ordered(applies.missing) if applies.value is None else ()
+    return ExplanationEntry(_ARTICLE_KEYS[number], applies.value, text, quote_zh, quote_en, missing)
+
+
+_ARTICLE_KEYS = {number: str(number) for number in (3, 4, 5, 6, 7, 8, 10, 11)}
+
+
+def _relevant_clauses(clauses: list[Tri]) -> tuple[int, ...]:
+    """The clauses (numbered from 1) to quote: those that apply, else those that could."""
+    applying, possible = [], []
+    for number, applies in enumerate(clauses, start=1):
+        if applies.value:
+            applying.append(number)
+        elif applies.value is None:
+            possible.append(number)
+    return tuple(applying or possible)
+
+
+def _article5_entry(quotes: _Quotes, tests: list[_Test]) -> ExplanationEntry:
+    """Art. 5's entry; ``tests`` are its clauses (1)–(4), in order."""
+    clauses = [t.applies for t in tests]
+    return _entry(quotes, 5, _any(*clauses), " ".join([t.text for t in tests]), _relevant_clauses(clauses))
 
 
 def _article7_entry(
-    texts: Mapping[int, Article],
+    quotes: _Quotes,
     rules: _NationalRules,
     applied: tuple[str, ...],
     art6: _Article6,
 ) -> ExplanationEntry:
     applies = rules.security_assessment
     text = rules.art7_text + _displaced(applied, art6, applies, None)
-    clauses = [(1, rules.art7_1), (2, rules.art7_2)]
-    return _clause_entry(texts, 7, clauses, applies, text)
+    clauses = _relevant_clauses([rules.art7_1, rules.art7_2])
+    return _entry(quotes, 7, applies, text, clauses)
 
 
 def _ordered(names: Iterable[str]) -> tuple[str, ...]:
     """Fact names in the request's order, then declared attributes alphabetically."""
-    names = set(names)
+    return _ordered_set(frozenset(names))
+
+
+@lru_cache(maxsize=1024)
+def _ordered_set(names: frozenset[str]) -> tuple[str, ...]:
     known = [n for n in _FACT_ORDER if n in names]
     return tuple(known + sorted(names - set(_FACT_ORDER)))

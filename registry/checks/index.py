@@ -33,6 +33,11 @@ class Condition:
     op: str
     value: Figure
     compare: Callable[[Any, Any], bool] = field(repr=False, compare=False)
+    # How explanations cite it, formatted once: ``personal_info_subjects >= 100,000``.
+    text: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", f"{self.attribute} {self.op} {figure_text(self.value)}")
 
     def holds(self, actual: Figure | None) -> bool | None:
         """Return whether the condition holds for ``actual``; None when the figure is unknown.
@@ -62,7 +67,7 @@ class Condition:
         return False if lower_bound > self.value else None  # "=="
 
     def __str__(self) -> str:
-        return f"{self.attribute} {self.op} {figure_text(self.value)}"
+        return self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,10 @@ class _Node:
         return node
 
 
+# How many categories' lookups a compiled version remembers (batches repeat the same few).
+LOOKUP_MEMO_SIZE = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledList:
     """A list version compiled for checks: immutable, built once, shared by every check."""
@@ -143,9 +152,23 @@ class CompiledList:
     items: tuple[ListItem, ...]
     category_names: Mapping[str, str] = field(repr=False, compare=False)
     _root: _Node = field(repr=False, compare=False)
+    _lookups: dict[str, CategoryLookup] = field(default_factory=dict, repr=False, compare=False)
 
     def lookup(self, category: str) -> CategoryLookup:
-        """Return what the version says about ``category``, walking only the nodes on its path."""
+        """Return what the version says about ``category``, walking only the nodes on its path.
+
+        The answer is remembered for the first :data:`LOOKUP_MEMO_SIZE` categories asked about
+        (with the ``nodes_visited`` of its walk): the version never changes, so neither does the
+        answer.
+        """
+        found = self._lookups.get(category)
+        if found is None:
+            found = self._walk(category)
+            if len(self._lookups) < LOOKUP_MEMO_SIZE:
+                self._lookups[category] = found
+        return found
+
+    def _walk(self, category: str) -> CategoryLookup:
         covering_items: list[ListItem] = []
         covering_scope: list[str] = []
         node: _Node | None = self._root
