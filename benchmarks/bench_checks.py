@@ -166,7 +166,9 @@ def main() -> None:
             base = f"/api/v1/zones/{zone}/lists"
             _call(port, "POST", base, example_list("bench", items), cast[admin])
             _call(port, "POST", f"{base}/bench/submit", None, cast[admin])
-            _call(port, "POST", f"{base}/bench/approval", {"decision": "approved", "document_no": "示例"}, cast[approver])
+            _call(
+                port, "POST", f"{base}/bench/approval", {"decision": "approved", "document_no": "示例"}, cast[approver]
+            )
             for authority in ("CAC", "NDA"):
                 _call(port, "POST", f"{base}/bench/filings", {"authority": authority, "filing_no": "示例"},
                       cast[f"bench-{authority.lower()}"])  # fmt: skip
@@ -201,8 +203,10 @@ def main() -> None:
         ("1,000-item ÷ 10-item list", big / small, 0.9),
         ("batch datasets/s ÷ healthz req/s", batch_rate / health, 5.0),
     ]
-    print(f"healthz {health:,.0f} req/s; checks {checks:,.0f} req/s (1,000 items {big:,.0f}, outside {big_outside:,.0f},"
-          f" 10 items {small:,.0f}); batch {batch_rate:,.0f} datasets/s; engine {engine:,.0f} checks/s in-process")
+    print(
+        f"healthz {health:,.0f} req/s; checks {checks:,.0f} req/s (1,000 items {big:,.0f}, outside {big_outside:,.0f},"
+        f" 10 items {small:,.0f}); batch {batch_rate:,.0f} datasets/s; engine {engine:,.0f} checks/s in-process"
+    )
     print(f"{'ratio':36} {'measured':>9} {'goal':>6}  met")
     for name, value, goal in rows:
         print(f"{name:36} {value:9.2f} {goal:6.1f}  {'yes' if value >= goal else 'NO'}")
