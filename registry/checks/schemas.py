@@ -139,6 +139,8 @@ class ListRefSchema(ma.Schema):
     zone = fields.String()
     version = fields.String()
     digest = fields.String(allow_none=True)
+    items_complete = fields.Boolean(metadata={"description": "Present and false for a partial record"})
+    full_text_url = fields.String(allow_none=True, metadata={"description": "Where the full list is published"})
 
 
 class Article6Schema(ma.Schema):

@@ -22,6 +22,8 @@ from registry.lists.services import content_of, in_force_ref
 
 _CACHE_SIZE = 64
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
+# For partial records (items_complete false): where the full text of the list is published.
+_full_text: dict[str, str | None] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -41,6 +43,8 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
     compiled = compile_list(content_of(version), zone=version.zone_code, version=version.version, digest=digest)
     with _compiled_lock:
         _compiled[key] = compiled
+        if digest is not None and not version.items_complete:
+            _full_text[digest] = version.record.get("full_text_url")
         while len(_compiled) > _CACHE_SIZE:
             _compiled.popitem(last=False)
     return compiled
@@ -101,8 +105,21 @@ def _check_one(
         request["cumulative"], request["grounds"],
     )  # fmt: skip
     result = determine(engine_request, compiled).to_dict()
+    if compiled is not None and not compiled.items_complete:
+        _point_to_the_full_list(result, compiled)
     result["receipt"] = issue_receipt(secret_key, request, result, checked_at)
     return result
+
+
+def _point_to_the_full_list(result: dict[str, Any], compiled: CompiledList) -> None:
+    """Say plainly that the registry holds only part of the list, and where the whole is published."""
+    url = _full_text.get(compiled.digest or "")
+    listed = result["article6"]["list"]
+    if listed is not None:
+        listed["items_complete"] = False
+        listed["full_text_url"] = url
+    where = f" The full list is published at {url}." if url else " Consult the full list as the zone published it."
+    result["article6"]["reason"] += " The registry holds only part of this list's items." + where
 
 
 def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> dict[str, Any]:
