@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run the whole suite on SQLite and again on PostgreSQL.
 #   bash tests/run-all.sh            (the README's test command; .ci/run calls it too)
-# Debian packages (postgresql, chromium) are installed with apt-get when missing (as root, or
+# Debian packages (postgresql, chromium, and a CJK font for the screenshots) are installed with apt-get when missing (as root, or
 # through sudo); Python packages go into .venv. PostgreSQL runs on a throwaway data folder on a
 # free loopback port and is stopped on exit, whatever happens.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=""
-for package in postgresql chromium; do
+for package in postgresql chromium fonts-noto-cjk; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 if [ -n "$missing" ]; then

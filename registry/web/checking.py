@@ -1,0 +1,462 @@
+"""The company's pages: check one dataset, read the determination, verify a receipt, check an inventory."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import secrets
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlmodel import Session
+from werkzeug.datastructures import MultiDict
+
+from registry import clock
+from registry.checks import inventory
+from registry.checks.articles import load_articles
+from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS
+from registry.checks.receipts import verify_receipt
+from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
+from registry.checks.services import run_batch, run_check
+from registry.errors import NotFound
+from registry.limits import anonymous_check_limit, limiter
+from registry.lists import services
+from registry.lists.models import ListVersion
+from registry.web.auth import current_user
+from registry.web.blueprint import bp
+from registry.web.formats import OUTCOME_SHORT, label
+from registry.web.forms import FieldErrors, check_request_from_form, flatten_errors
+from registry.web.pages import category_tree
+from registry.web.svg import bar_chart_svg
+from registry.zones.models import Zone
+from registry.zones.services import get_zone, list_zones
+
+OTHER_CATEGORY = "OTHER"  # a code no list declares: data of a kind the list does not name
+RESULT_FOLDER = "web-inventory-results"
+RESULT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+RESULT_LIFETIME_SECONDS = 3600
+TABLE_ROWS_SHOWN = 1000
+OUTCOME_ORDER = ("security_assessment", "standard_contract_or_certification", "undetermined", "not_required",
+                 "exempt", "invalid")  # fmt: skip
+_check_schema = CheckRequestSchema()
+
+
+def db() -> Session:
+    from registry.db import get_session
+
+    return get_session()
+
+
+def _staff_exempt() -> bool:
+    # Signed-in staff are not rate limited, as on the API (which exempts token holders).
+    return current_user() is not None
+
+
+check_limit = limiter.limit(anonymous_check_limit, exempt_when=_staff_exempt, methods=["POST"])
+
+
+# --- the check form ------------------------------------------------------------------------
+
+
+def check_labels() -> dict[str, str]:
+    """The check form's fields, in the order the form asks them (for the error summary)."""
+    return {
+        "zone": _("自贸试验区"),
+        "on": _("数据出境日期"),
+        "processor.in_zone": _("是否在自贸试验区内"),
+        "processor.ciio": _("是否为关键信息基础设施运营者"),
+        "dataset.categories": _("数据类别"),
+        "dataset.personal_info_subjects": _("个人信息涉及人数"),
+        "dataset.sensitive_pi_subjects": _("敏感个人信息涉及人数"),
+        "dataset.important_data": _("是否包含重要数据"),
+        "dataset.attributes": _("清单规定的其他数据指标"),
+        "cumulative": _("本年度累计人数"),
+        "cumulative.personal_info_subjects": _("本年度累计个人信息人数"),
+        "cumulative.sensitive_pi_subjects": _("本年度累计敏感个人信息人数"),
+        "grounds": _("第三条至第五条所列情形"),
+    }
+
+
+def ground_groups() -> list[tuple[str, list[str]]]:
+    """The grounds of Articles 3–5, grouped by article."""
+    return [
+        ("art3", list(ART3_GROUNDS)),
+        ("art4", [ART4_GROUND]),
+        ("art5", list(ART5_GROUNDS.values())),
+    ]
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat((text or "").strip()) if text else None
+    except ValueError:
+        return None
+
+
+def list_for(session: Session, zone_code: str | None, on: date) -> tuple[Zone | None, ListVersion | None]:
+    """The zone chosen on the form and its version in force on ``on`` (either may be None)."""
+    if not zone_code:
+        return None, None
+    try:
+        zone = get_zone(session, zone_code)
+    except NotFound:
+        return None, None
+    return zone, services.in_force_on(session, zone.code, on)
+
+
+def form_context(values: MultiDict, errors: FieldErrors | None = None) -> dict[str, Any]:
+    """What the check form shows for ``values`` (the zone's tree depends on the zone and the date)."""
+    session, today = db(), clock.today()
+    on = _parse_day(values.get("on")) or today
+    zone, version = list_for(session, values.get("zone"), on)
+    whole = services.version_dict(session, version) if version else None
+    selected = set(values.getlist("dataset.categories"))
+    return {
+        "zones": list_zones(session),
+        "zone": zone,
+        "version": version,
+        "whole": whole,
+        "tree": category_tree(whole) if whole else [],
+        "attributes": whole["attributes"] if whole else [],
+        "values": values,
+        "selected": selected,
+        "other_category": OTHER_CATEGORY,
+        "errors": errors or FieldErrors(),
+        "labels": check_labels(),
+        "grounds": ground_groups(),
+        "on": on,
+        "today": today,
+    }
+
+
+@bp.get("/check")
+def check_form():
+    """The check form; ``?zone=`` (and ``?on=``) preselect the zone and the list in force."""
+    values = MultiDict(request.args)
+    values.setdefault("on", clock.today().isoformat())
+    return render_template("web/check_form.html", **form_context(values))
+
+
+@bp.get("/check/categories")
+def check_categories():
+    """The form's category and attribute fields for a zone and date (fetched by the page's script)."""
+    values = MultiDict(request.args)
+    return render_template("web/_check_categories.html", **form_context(values))
+
+
+@bp.post("/check")
+@check_limit
+def check_submit():
+    """Validate the form with the API's schema, run the check and show the determination."""
+    values = MultiDict(request.form)
+    values.pop("csrf_token", None)
+    if values.get("action") == "reload":  # no script: reload the zone's categories, check nothing
+        values.pop("action", None)
+        return render_template("web/check_form.html", **form_context(values))
+    session = db()
+    on = _parse_day(values.get("on")) or clock.today()
+    _zone, version = list_for(session, values.get("zone"), on)
+    attributes = services.version_dict(session, version)["attributes"] if version else []
+    body = check_request_from_form(values, attributes)
+    try:
+        checked = _check_schema.load(body)
+    except ValidationError as error:
+        errors = FieldErrors(flatten_errors(error.messages))
+        return render_template("web/check_form.html", **form_context(values, errors)), 422
+    try:
+        result = run_check(session, checked, current_app.config["SECRET_KEY"])
+    except NotFound:
+        errors = FieldErrors({"zone": [_("未找到该自贸试验区。")]})
+        return render_template("web/check_form.html", **form_context(values, errors)), 422
+    signed = verify_receipt(current_app.config["SECRET_KEY"], result["receipt"]) or {}
+    context = determination_context(session, signed.get("request") or body, result, signed)
+    return render_template("web/determination.html", **context, form_values=values)
+
+
+# --- the determination ---------------------------------------------------------------------
+
+
+def determination_context(
+    session: Session, checked: dict[str, Any], result: dict[str, Any], signed: dict[str, Any]
+) -> dict[str, Any]:
+    """What the determination page shows: outcome, articles with their text, items, duties, receipt."""
+    zone = None
+    with contextlib.suppress(NotFound):
+        zone = get_zone(session, checked["zone"])
+    ref = (result.get("article6") or {}).get("list")
+    version, whole = None, None
+    if ref:
+        try:
+            version = services.get_version(session, None, ref["zone"], ref["version"])
+            whole = services.version_dict(session, version)
+        except NotFound:
+            version = None
+    items = {i["code"]: i for i in (whole or {}).get("items", [])}
+    categories = {c["code"]: c for c in (whole or {}).get("categories", [])}
+    matched = [items.get(code, {"code": code}) for code in result["article6"].get("matched_items", [])]
+    articles = load_articles()
+    return {
+        "zone": zone,
+        "checked": checked,
+        "result": result,
+        "basis_articles": {b.removeprefix("art").split(".")[0] for b in result.get("basis", [])},
+        "version": version,
+        "whole": whole,
+        "matched": matched,
+        "categories": categories,
+        "other_category": OTHER_CATEGORY,
+        "articles": articles,
+        "checked_at": signed.get("checked_at"),
+        "receipt": result.get("receipt"),
+    }
+
+
+# --- receipts ------------------------------------------------------------------------------
+
+
+def reproduce(session: Session, signed: dict[str, Any]) -> dict[str, Any] | None:
+    """Run the signed request again for its explanation; None if the answer would now differ.
+
+    The receipt carries the request and the result but not the long explanation; on the same date,
+    against the same list, the engine gives the same answer and so the same explanation.
+    """
+    checked = dict(signed["request"])
+    try:
+        checked["on"] = date.fromisoformat(checked["on"])
+        again = run_check(session, checked, current_app.config["SECRET_KEY"])
+    except (KeyError, TypeError, ValueError, NotFound):
+        return None
+    mine = signed["result"]
+    same = (
+        again["outcome"] == mine["outcome"]
+        and again["basis"] == mine["basis"]
+        and again["article6"]["status"] == mine["article6"]["status"]
+        and again["article6"]["matched_items"] == mine["article6"]["matched_items"]
+        and (again["article6"].get("list") or {}).get("digest") == signed.get("list_digest")
+    )
+    return again if same else None
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@check_limit
+def verify():
+    """Paste a receipt: is it ours and unaltered, and what did it determine?"""
+    receipt = (request.values.get("receipt") or "").strip()
+    context: dict[str, Any] = {"receipt": receipt, "checked": False, "valid": False}
+    if request.method == "GET" and not receipt:
+        return render_template("web/verify.html", **context)
+    context["checked"] = True
+    if not receipt:
+        context["error"] = _("请粘贴回执。")
+        return render_template("web/verify.html", **context), 422
+    signed = verify_receipt(current_app.config["SECRET_KEY"], receipt)
+    if signed is None or "request" not in signed or "result" not in signed:
+        return render_template("web/verify.html", **context)
+    session = db()
+    context["valid"] = True
+    again = reproduce(session, signed)
+    result = dict(signed["result"])
+    result["receipt"] = receipt
+    if again is not None:
+        result["explanation"] = again["explanation"]
+        result["article6"] = {**result["article6"], "reason": again["article6"]["reason"]}
+    context["reproduced"] = again is not None
+    context.update(determination_context(session, signed["request"], result, signed))
+    return render_template("web/verify.html", **context)
+
+
+# --- inventories ---------------------------------------------------------------------------
+
+
+def inventory_labels() -> dict[str, str]:
+    return {
+        "zone": _("自贸试验区"),
+        "on": _("数据出境日期"),
+        "in_zone": _("是否在自贸试验区内"),
+        "ciio": _("是否为关键信息基础设施运营者"),
+        "file": _("数据清单文件"),
+    }
+
+
+def _result_folder() -> Path:
+    folder = Path(current_app.instance_path) / RESULT_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _sweep(folder: Path) -> None:
+    cutoff = time.time() - RESULT_LIFETIME_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def _read_upload(upload) -> tuple[list[str], list[inventory.InventoryRow]]:
+    name = (upload.filename or "").lower()
+    data = upload.read()
+    if name.endswith(".xlsx"):
+        return inventory.read_xlsx(io.BytesIO(data))  # openpyxl reads a file object as well as a path
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China often save GB18030
+            try:
+                return inventory.read_csv_text(data.decode(encoding))
+            except UnicodeDecodeError:
+                continue
+        raise inventory.InventoryError(_("无法识别文件编码，请以 UTF-8 保存 CSV 文件。"))
+    raise inventory.InventoryError(_("请上传 .csv 或 .xlsx 文件。"))
+
+
+def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
+    session = db()
+    return (
+        render_template(
+            "web/inventory.html",
+            zones=list_zones(session),
+            values=values,
+            errors=errors,
+            labels=inventory_labels(),
+            columns=inventory.KNOWN_COLUMNS,
+            max_rows=_max_rows(),
+        ),
+        status,
+    )
+
+
+def _max_rows() -> int:
+    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+
+
+@bp.get("/check/inventory")
+def inventory_form():
+    """Upload an inventory (CSV or XLSX) to check every dataset in it."""
+    values = MultiDict(request.args)
+    values.setdefault("on", clock.today().isoformat())
+    return _inventory_page(values, FieldErrors())
+
+
+@bp.get("/check/inventory/template.csv")
+def inventory_template():
+    """An empty inventory with the contract's columns and two example rows."""
+    text = (
+        ",".join(inventory.KNOWN_COLUMNS)
+        + "\r\n"
+        + "客户订单,TRADE;TRADE.ORDER,0,0,false,0,0,international_trade\r\n"
+        + "车辆轨迹,AUTO.VEH.TRACK,50000,0,false,120000,0,\r\n"
+    )
+    return send_file(
+        io.BytesIO(("\ufeff" + text).encode("utf-8")),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name="inventory-template.csv",
+    )
+
+
+@bp.post("/check/inventory")
+@check_limit
+def inventory_submit():
+    """Check the uploaded inventory; show the outcomes as a chart and a table, with downloads."""
+    session = db()
+    values = MultiDict(request.form)
+    values.pop("csrf_token", None)
+    flat: dict[str, list[str]] = {}
+    zone_code = (values.get("zone") or "").strip()
+    if not zone_code:
+        flat["zone"] = [_("请选择自贸试验区。")]
+    else:
+        try:
+            get_zone(session, zone_code)
+        except NotFound:
+            flat["zone"] = [_("未找到该自贸试验区。")]
+    on_text = (values.get("on") or "").strip()
+    on = _parse_day(on_text) if on_text else clock.today()
+    if on is None:
+        flat["on"] = [_("请填写有效日期，格式为“年-月-日”，例如 2024-05-09。")]
+    processor_raw = {}
+    for name in ("in_zone", "ciio"):
+        answer = {"yes": True, "no": False}.get(values.get(name, ""))
+        if answer is not None:
+            processor_raw[name] = answer
+    try:
+        processor = ProcessorSchema().load(processor_raw)
+    except ValidationError as error:
+        flat.update(flatten_errors(error.messages))
+        processor = None
+    upload = request.files.get("file")
+    header: list[str] = []
+    rows: list[inventory.InventoryRow] = []
+    if upload is None or not upload.filename:
+        flat["file"] = [_("请选择要上传的数据清单文件。")]
+    else:
+        try:
+            header, rows = _read_upload(upload)
+        except inventory.InventoryError as error:
+            flat["file"] = [str(error)]
+        else:
+            if not rows:
+                flat["file"] = [_("文件中没有数据行。")]
+            elif len(rows) > _max_rows():
+                flat["file"] = [_("一次最多核查%(count)s行。", count=_max_rows())]
+    if flat:
+        return _inventory_page(values, FieldErrors(flat), 422)
+    results = []
+    for start in range(0, len(rows), 200):
+        chunk = rows[start : start + 200]
+        results += run_batch(
+            session, zone_code, on, processor, [inventory.row_to_dataset(r) for r in chunk],
+            current_app.config["SECRET_KEY"],
+        )  # fmt: skip
+    folder = _result_folder()
+    _sweep(folder)
+    token = secrets.token_urlsafe(24)
+    for suffix in (".csv", ".xlsx"):
+        inventory.write_inventory(folder / f"{token}{suffix}", header, rows, results)
+    counts = Counter(r["outcome"] for r in results)
+    chart_rows = [(key, label(OUTCOME_SHORT, key), counts.get(key, 0)) for key in OUTCOME_ORDER if counts.get(key)]
+    chart = bar_chart_svg(chart_rows, _("核查结论分布")) if chart_rows else None
+    table = [
+        {"row": row, "result": result, "cells": inventory.result_cells(result)}
+        for row, result in list(zip(rows, results, strict=True))[:TABLE_ROWS_SHOWN]
+    ]
+    return render_template(
+        "web/inventory_results.html",
+        zone=get_zone(session, zone_code),
+        on=on,
+        processor=processor,
+        filename=upload.filename,
+        total=len(rows),
+        counts=counts,
+        chart=chart,
+        chart_rows=chart_rows,
+        table=table,
+        shown=min(len(rows), TABLE_ROWS_SHOWN),
+        token=token,
+        error_text=lambda errors: "; ".join(
+            f"{path}: {' '.join(messages)}" for path, messages in flatten_errors(errors).items()
+        ),
+    )
+
+
+@bp.get("/check/inventory/results/<token>.<fmt>")
+def inventory_download(token: str, fmt: str):
+    """The results of an inventory check, kept for an hour under an unguessable name."""
+    if fmt not in ("csv", "xlsx") or not RESULT_TOKEN.match(token):
+        abort(404)
+    path = _result_folder() / f"{token}.{fmt}"
+    if not path.exists():
+        abort(404)
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=f"inventory-results.{fmt}")
+
+
+def results_url(token: str, fmt: str) -> str:
+    return url_for("web.inventory_download", token=token, fmt=fmt)

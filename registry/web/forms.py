@@ -1,0 +1,371 @@
+"""Turn HTML form fields into the API's request shapes, and validation messages into the reader's language.
+
+Field names are the request's own paths (``dataset.personal_info_subjects``, ``items.2.code``), so
+the errors a schema gives, keyed as the request is nested, land next to the input they are about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+_SPLIT_CODES = re.compile(r"[;,，；、\s]+")
+_COUNT = re.compile(r"^[0-9][0-9,，\s]*(\.[0-9]+)?\s*(万|亿)?$")
+_CONDITION = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|==|≥|≤|=|>|<)\s*(\S+)\s*$")
+_OPERATOR_ALIASES = {"≥": ">=", "≤": "<=", "=": "=="}
+ROW_FIELD = re.compile(r"^(categories|attributes|items)\.(\d+)\.([a-z_]+)$")
+ROW_FIELDS = {
+    "categories": ("code", "name_zh", "name_en"),
+    "attributes": ("name", "type", "label_zh", "label_en"),
+    "items": ("code", "category", "name_zh", "name_en", "description", "level", "mechanism", "conditions"),
+}
+# Fields with a default value: a row with nothing else filled in is an empty row.
+_DEFAULTED = {"type", "level", "mechanism"}
+_OPTIONAL_TEXT = {"name_en", "description", "label_zh", "label_en"}
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def _message_patterns() -> list[tuple[re.Pattern[str], Any]]:
+    # Built per call so that gettext runs in the reader's language.
+    return [
+        (r"^Missing data for required field\.$", lambda m: _("此项为必填项。")),
+        (r"^Must be true or false\.$", lambda m: _("请选择“是”或“否”。")),
+        (r"^Must be a whole number of people \(0 or more\)\.$", lambda m: _("请填写人数：不小于0的整数。")),
+        (r"^Must be greater than or equal to", lambda m: _("数值超出允许范围。")),
+        (r"^Not a valid date\.$", lambda m: _("请填写有效日期，格式为“年-月-日”，例如 2024-05-09。")),
+        (r"^Shorter than minimum length 1\.$", lambda m: _("请至少选择或填写一项。")),
+        (r"^'(.+)' is not a category code", lambda m: _("“%(code)s”不是有效的类别代码（以点分隔，例如 AUTO.VEH.TRACK）。", code=m[1])),  # noqa: E501
+        (r"^Required when the dataset holds personal information", lambda m: _("数据含个人信息时，须填写当年1月1日起累计（含本次）的人数。")),  # noqa: E501
+        (r"^May not be smaller than the dataset's own \w+ \((\d+)\)\.$", lambda m: _("不得小于本次出境数据涉及的人数（%(count)s）。", count=m[1])),  # noqa: E501
+        (r"^Must be one of: ", lambda m: _("请从所列选项中选择。")),
+        (r"^Unknown field\.$", lambda m: _("无法识别的字段。")),
+        (r"^Must not be blank\.$", lambda m: _("不得为空。")),
+        (r"^Duplicate code\.$", lambda m: _("代码重复。")),
+        (r"^Parent categories not declared: (.+)\.$", lambda m: _("上级类别尚未列出：%(codes)s。", codes=m[1])),
+        (r"^Category '(.+)' is not declared\.$", lambda m: _("类别“%(code)s”尚未在类别表中列出。", code=m[1])),
+        (r"^Duplicate scope code\.$", lambda m: _("适用范围重复。")),
+        (r"^Duplicate attribute\.$", lambda m: _("属性名称重复。")),
+        (r"^Unknown attribute '(.+)': declare it\.$", lambda m: _("未知属性“%(name)s”：请先在属性表中声明。", name=m[1])),  # noqa: E501
+        (r"^A boolean attribute takes op '==' and true or false\.$", lambda m: _("是否型属性只能使用“=”，取值 true 或 false。")),  # noqa: E501
+        (r"^Attribute '(.+)' is a number\.$", lambda m: _("属性“%(name)s”为数值型，不能取 true 或 false。", name=m[1])),
+        (r"^String does not match expected pattern\.$", lambda m: _("格式不正确：只能使用字母、数字、点、下划线和连字符。")),  # noqa: E501
+        (r"^Longer than maximum length (\d+)\.$", lambda m: _("不得超过%(max)s个字符。", max=m[1])),
+        (r"^'(.+)' is reserved\.$", lambda m: _("“%(name)s”为保留字，不能用作版本号。", name=m[1])),
+        (r"^'(.+)' is a built-in dataset figure", lambda m: _("“%(name)s”是系统内置的数据指标，无需声明。", name=m[1])),
+        (r"^Must be a number", lambda m: _("请填写数值（或 true / false）。")),
+        (r"^Name at least one sector or scenario", lambda m: _("提交审批前，请至少指定一个清单适用的行业或场景（适用范围）。")),  # noqa: E501
+        (r"^An approval needs the commission's document number\.$", lambda m: _("批准须填写省级网信委的批准文号。")),
+        (r"^A rejection needs a reason\.$", lambda m: _("退回须说明理由。")),
+        (r"^Must not precede the effective date (.+)\.$", lambda m: _("废止日期不得早于生效日期（%(date)s）。", date=m[1])),  # noqa: E501
+        (r"^Must equal the version in the path", lambda m: _("版本号不能修改。")),
+        (r"^Not a valid integer\.$", lambda m: _("请填写整数。")),
+        (r"^Not a valid (string|list|mapping type)\.$", lambda m: _("填写的内容格式不正确。")),
+        (r"^Invalid input type\.$", lambda m: _("填写的内容格式不正确。")),
+    ]  # fmt: skip
+
+
+def message_text(message: Any) -> str:
+    """A validation message from the schemas or services, in the reader's language when known."""
+    text = str(message)
+    for pattern, render in _message_patterns():
+        match = re.match(pattern, text)
+        if match:
+            return render(match)
+    return text
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """``{"dataset": {"categories": {0: [..]}}}`` → ``{"dataset.categories.0": [..]}``, messages translated."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(errors, Mapping):
+        for key, value in errors.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            for path, messages in flatten_errors(value, name).items():
+                flat.setdefault(path, []).extend(messages)
+    elif isinstance(errors, list | tuple):
+        for value in errors:
+            if isinstance(value, Mapping | list | tuple):
+                for path, messages in flatten_errors(value, prefix).items():
+                    flat.setdefault(path, []).extend(messages)
+            else:
+                flat.setdefault(prefix or "_schema", []).append(message_text(value))
+    elif errors is not None:
+        flat.setdefault(prefix or "_schema", []).append(message_text(errors))
+    return flat
+
+
+class FieldErrors:
+    """Errors by field path; ``for_field("dataset.categories")`` gathers those below it too."""
+
+    def __init__(self, flat: Mapping[str, list[str]] | None = None) -> None:
+        self.flat = dict(flat or {})
+
+    def __bool__(self) -> bool:
+        return bool(self.flat)
+
+    def for_field(self, name: str) -> list[str]:
+        found: list[str] = []
+        for path, messages in self.flat.items():
+            if path == name or path.startswith(name + "."):
+                found.extend(m for m in messages if m not in found)
+        return found
+
+    def form_level(self) -> list[str]:
+        return self.flat.get("_schema", [])
+
+    def summary(self, labels: Mapping[str, str]) -> list[tuple[str, str, list[str]]]:
+        """``(field to link to, its label, messages)`` for the error summary, in the form's order.
+
+        ``labels`` names the form's fields; a row field (``items.2.code``) is named after its
+        table (``items``) and column (``items.code``): 条目 第3行 · 代码.
+        """
+        entries: list[tuple[str, str, list[str]]] = []
+        seen: dict[str, int] = {}
+        for path, messages in self.flat.items():
+            if path == "_schema":
+                continue
+            row = re.match(r"^(categories|attributes|items)\.(\d+)\.([a-z_]+)", path)
+            if row:
+                anchor = f"{row[1]}.{row[2]}.{row[3]}"
+                text = _("%(table)s第%(row)s行 · %(column)s", table=labels.get(row[1], row[1]),
+                         row=int(row[2]) + 1, column=labels.get(f"{row[1]}.{row[3]}", row[3]))  # fmt: skip
+            else:
+                known = [key for key in labels if path == key or path.startswith(key + ".")]
+                anchor = max(known, key=len) if known else path
+                text = labels.get(anchor, path)
+            if anchor in seen:
+                merged = entries[seen[anchor]][2]
+                merged.extend(m for m in messages if m not in merged)
+                continue
+            seen[anchor] = len(entries)
+            entries.append((anchor, text, list(messages)))
+        order = list(labels)
+        entries.sort(key=lambda e: order.index(e[0]) if e[0] in order else len(order))
+        return entries
+
+    def merge(self, other: Mapping[str, list[str]]) -> FieldErrors:
+        for path, messages in other.items():
+            self.flat.setdefault(path, []).extend(messages)
+        return self
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def parse_count(text: str | None) -> Any:
+    """``120,000``, ``12万`` or ``120000`` → 120000; blank → None; anything else as written (the schema names it)."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    if _COUNT.match(text):
+        unit = 1
+        if text.endswith("万"):
+            unit, text = 10_000, text[:-1]
+        elif text.endswith("亿"):
+            unit, text = 100_000_000, text[:-1]
+        number = float(re.sub(r"[,，\s]", "", text)) * unit
+        return int(number) if number.is_integer() else number
+    return text
+
+
+def parse_figure(text: str | None, kind: str = "integer") -> Any:
+    """A declared attribute's figure: a number, or for a boolean attribute yes/no."""
+    if text is None or not text.strip():
+        return None
+    if kind == "boolean":
+        return {"yes": True, "true": True, "no": False, "false": False}.get(text.strip().lower(), text)
+    value = parse_count(text.lstrip("-")) if not text.strip().startswith("-") else parse_count(text.strip()[1:])
+    if isinstance(value, int | float) and text.strip().startswith("-"):
+        value = -value
+    return value
+
+
+def parse_yes_no(text: str | None) -> bool | None:
+    """``yes`` → True, ``no`` → False, anything else → None (not answered)."""
+    return {"yes": True, "no": False}.get((text or "").strip().lower())
+
+
+def split_codes(text: str | None) -> list[str]:
+    """Codes separated by semicolons, commas or spaces (full-width ones too)."""
+    return [code for code in _SPLIT_CODES.split(text or "") if code]
+
+
+# --- the check form ------------------------------------------------------------------------
+
+
+def check_request_from_form(form: Any, attributes: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Build a check request (CONTRACT.md, "Checks") from the check form; missing answers stay missing."""
+    request: dict[str, Any] = {"zone": (form.get("zone") or "").strip()}
+    if (form.get("on") or "").strip():
+        request["on"] = form["on"].strip()
+    processor: dict[str, Any] = {}
+    for name in ("in_zone", "ciio"):
+        answer = parse_yes_no(form.get(f"processor.{name}"))
+        if answer is not None:
+            processor[name] = answer
+    request["processor"] = processor
+    dataset: dict[str, Any] = {}
+    categories = [c for c in form.getlist("dataset.categories") if c]
+    categories += split_codes(form.get("dataset.other_categories"))
+    dataset["categories"] = list(dict.fromkeys(categories))
+    for name in ("personal_info_subjects", "sensitive_pi_subjects"):
+        value = parse_count(form.get(f"dataset.{name}"))
+        if value is not None:
+            dataset[name] = value
+    important = parse_yes_no(form.get("dataset.important_data"))
+    if important is not None:
+        dataset["important_data"] = important
+    figures: dict[str, Any] = {}
+    for attribute in attributes:
+        value = parse_figure(form.get(f"dataset.attributes.{attribute['name']}"), attribute.get("type", "integer"))
+        if value is not None:
+            figures[attribute["name"]] = value
+    if figures:
+        dataset["attributes"] = figures
+    request["dataset"] = dataset
+    cumulative = {}
+    for name in ("personal_info_subjects", "sensitive_pi_subjects"):
+        value = parse_count(form.get(f"cumulative.{name}"))
+        if value is not None:
+            cumulative[name] = value
+    if cumulative:
+        request["cumulative"] = cumulative
+    request["grounds"] = [g for g in form.getlist("grounds") if g]
+    return request
+
+
+# --- the draft editor ----------------------------------------------------------------------
+
+
+def _conditions_text(conditions: Iterable[Mapping[str, Any]]) -> str:
+    parts = []
+    for condition in conditions:
+        value = condition.get("value")
+        shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        parts.append(f"{condition.get('attribute')} {condition.get('op')} {shown}")
+    return "; ".join(parts)
+
+
+def draft_rows(content: Mapping[str, Any]) -> dict[str, Any]:
+    """A version's content as the editor shows it: every value a string."""
+    return {
+        "version": content.get("version") or "",
+        "title": content.get("title") or "",
+        "scope": "; ".join(content.get("scope") or []),
+        "excludes_ciio": content.get("excludes_ciio", True),
+        "items_complete": content.get("items_complete", True),
+        "categories": [
+            {"code": c.get("code") or "", "name_zh": c.get("name_zh") or "", "name_en": c.get("name_en") or ""}
+            for c in content.get("categories") or []
+        ],
+        "attributes": [
+            {
+                "name": a.get("name") or "",
+                "type": a.get("type") or "integer",
+                "label_zh": a.get("label_zh") or "",
+                "label_en": a.get("label_en") or "",
+            }
+            for a in content.get("attributes") or []
+        ],
+        "items": [
+            {
+                **{name: (i.get(name) or "") for name in ROW_FIELDS["items"] if name != "conditions"},
+                "conditions": _conditions_text(i.get("conditions") or []),
+            }
+            for i in content.get("items") or []
+        ],
+    }
+
+
+def blank_row(kind: str) -> dict[str, str]:
+    """An empty row of the editor's table ``kind``."""
+    row = dict.fromkeys(ROW_FIELDS[kind], "")
+    if kind == "attributes":
+        row["type"] = "integer"
+    return row
+
+
+def _parse_condition_value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "false", "是", "否"):
+        return lowered in ("true", "是")
+    value = parse_figure(text)
+    return value
+
+
+def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
+    """Read the draft editor: return (content for the schema, rows to show again, parse errors)."""
+    raw_rows: dict[str, dict[int, dict[str, str]]] = {kind: {} for kind in ROW_FIELDS}
+    for key in form:
+        match = ROW_FIELD.match(key)
+        if match and match[3] in ROW_FIELDS[match[1]]:
+            raw_rows[match[1]].setdefault(int(match[2]), {})[match[3]] = (form.get(key) or "").strip()
+    rows: dict[str, list[dict[str, str]]] = {}
+    for kind, by_index in raw_rows.items():
+        kept = []
+        for index in sorted(by_index):
+            row = {**blank_row(kind), **by_index[index]}
+            if any(value for name, value in row.items() if name not in _DEFAULTED):
+                kept.append(row)
+        rows[kind] = kept
+    shown = {
+        "version": (form.get("version") or "").strip(),
+        "title": (form.get("title") or "").strip(),
+        "scope": (form.get("scope") or "").strip(),
+        "excludes_ciio": form.get("excludes_ciio") == "yes",
+        "items_complete": form.get("items_complete") == "yes",
+        **rows,
+    }
+    errors: dict[str, list[str]] = {}
+    content: dict[str, Any] = {
+        "scope": split_codes(shown["scope"]),
+        "excludes_ciio": shown["excludes_ciio"],
+        "items_complete": shown["items_complete"],
+    }
+    if shown["title"]:
+        content["title"] = shown["title"]
+    if shown["version"]:
+        content["version"] = shown["version"]
+
+    def cells(row: dict[str, str], names: Iterable[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in names:
+            value = row.get(name, "")
+            if value:
+                out[name] = value
+            elif name in _OPTIONAL_TEXT:
+                out[name] = None
+        return out
+
+    content["categories"] = [cells(row, ROW_FIELDS["categories"]) for row in rows["categories"]]
+    content["attributes"] = [cells(row, ROW_FIELDS["attributes"]) for row in rows["attributes"]]
+    items = []
+    for index, row in enumerate(rows["items"]):
+        item = cells(row, [n for n in ROW_FIELDS["items"] if n != "conditions"])
+        conditions = []
+        for part in [p for p in re.split(r"[;；\n]+", row.get("conditions", "")) if p.strip()]:
+            match = _CONDITION.match(part)
+            if not match:
+                errors.setdefault(f"items.{index}.conditions", []).append(
+                    _("无法识别的条件“%(text)s”：应写作“属性 运算符 数值”，例如 personal_info_subjects >= 100000。",
+                      text=part.strip())
+                )  # fmt: skip
+                continue
+            conditions.append(
+                {
+                    "attribute": match[1],
+                    "op": _OPERATOR_ALIASES.get(match[2], match[2]),
+                    "value": _parse_condition_value(match[3]),
+                }
+            )
+        item["conditions"] = conditions
+        items.append(item)
+    content["items"] = items
+    return content, shown, errors

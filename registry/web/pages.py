@@ -1,0 +1,430 @@
+"""Public pages: home, zones, list versions (with downloads and diffs), search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import pgettext
+from sqlmodel import Session
+
+from registry import clock
+from registry.accounts.models import Account
+from registry.errors import NotFound
+from registry.lists import services
+from registry.lists.canonical import item_changes
+from registry.lists.lifecycle import EVER_PUBLISHED
+from registry.lists.models import ListVersion
+from registry.lists.schemas import ListVersionSchema
+from registry.lists.search import search_items
+from registry.web.auth import current_user
+from registry.web.blueprint import bp
+from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
+from registry.web.svg import TimelineEvent, TimelineLane, timeline_svg
+from registry.zones.models import Zone
+from registry.zones.services import get_zone, list_zones
+
+DIFF_FIELDS = ("name_zh", "name_en", "category", "description", "level", "mechanism", "conditions")
+
+
+def db() -> Session:
+    from registry.db import get_session
+
+    return get_session()
+
+
+# --- home ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ZoneOverview:
+    """A zone on the home page: its list in force today (if any) and what is coming."""
+
+    zone: Zone
+    in_force: ListVersion | None
+    item_count: int = 0
+    upcoming: ListVersion | None = None
+
+
+def zone_overview(session: Session, zone: Zone, today: date) -> ZoneOverview:
+    """Return the zone's version in force today and the next one published to take effect later."""
+    in_force = services.in_force_on(session, zone.code, today)
+    upcoming = None
+    for version in services.list_versions(session, None, zone.code):
+        later = version.status == "published" and version.effective_from and version.effective_from > today
+        if later and (upcoming is None or version.effective_from < upcoming.effective_from):
+            upcoming = version
+    return ZoneOverview(zone, in_force, len(in_force.items) if in_force else 0, upcoming)
+
+
+@bp.get("/")
+def home():
+    """What the registry is, the zones at a glance, and the way to check a dataset."""
+    session, today = db(), clock.today()
+    overviews = [zone_overview(session, zone, today) for zone in list_zones(session)]
+    with_list = sorted((o for o in overviews if o.in_force), key=lambda o: o.in_force.effective_from)
+    without = [o for o in overviews if not o.in_force]
+    return render_template(
+        "web/home.html",
+        with_list=with_list,
+        without=without,
+        zone_count=len(overviews),
+        today=today,
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The emblem, for browsers that ask for /favicon.ico."""
+    return bp.send_static_file("favicon.svg")
+
+
+# --- zones ---------------------------------------------------------------------------------
+
+
+def version_url(version: ListVersion | dict[str, Any]) -> str:
+    """The page of a version."""
+    if isinstance(version, dict):
+        return url_for("web.version_page", zone=version["zone"], version=version["version"])
+    return url_for("web.version_page", zone=version.zone_code, version=version.version)
+
+
+def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, today: date) -> list[TimelineLane]:
+    """Lanes of the versions ever published, oldest first, with the periods each was in force.
+
+    The periods come from :func:`services.in_force_ref` at every date on which something took
+    effect or was revoked: the pages ask the service which version is in force, never decide it.
+    """
+    published = [v for v in versions if v.status in EVER_PUBLISHED and v.effective_from]
+    published.sort(key=lambda v: (v.effective_from, v.published_at or v.created_at, v.id))
+    boundaries = sorted({v.effective_from for v in published} | {v.revoked_on for v in published if v.revoked_on})
+    holder: list[tuple[date, int | None]] = []
+    for boundary in boundaries:
+        ref = services.in_force_ref(session, zone.code, boundary)
+        holder.append((boundary, ref.id if ref else None))
+    lanes = []
+    for version in published:
+        lane = TimelineLane(
+            label=version.version,
+            status=label(STATUS_LABELS, version.status),
+            url=version_url(version),
+            revoked=version.status == "revoked",
+        )
+        for index, (start, holder_id) in enumerate(holder):
+            if holder_id != version.id:
+                continue
+            end = holder[index + 1][0] if index + 1 < len(holder) else None
+            if lane.periods and lane.periods[-1][1] == start:
+                lane.periods[-1] = (lane.periods[-1][0], end)
+            else:
+                lane.periods.append((start, end))
+        if lane.periods and lane.periods[-1][1] is not None:
+            successor = next((h for b, h in holder if b == lane.periods[-1][1] and h not in (None, version.id)), None)
+            if successor:
+                lane.superseded_by = next(v.version for v in published if v.id == successor)
+        if version.approved_on:
+            lane.events.append(
+                TimelineEvent(
+                    version.approved_on, "approval", _("省级网信委批准 %(no)s", no=version.approval_document_no or "")
+                )
+            )
+        for filing in version.filings:
+            if filing.filed_on:
+                lane.events.append(
+                    TimelineEvent(
+                        filing.filed_on,
+                        "filing",
+                        _("%(authority)s备案 %(no)s", authority=label(AUTHORITY_LABELS, filing.authority),
+                          no=filing.filing_no or ""),
+                    )
+                )  # fmt: skip
+        lane.events.append(TimelineEvent(version.effective_from, "effective", _("生效")))
+        if version.revoked_on:
+            lane.events.append(TimelineEvent(version.revoked_on, "revoked", pgettext("history", "废止")))
+        lanes.append(lane)
+    return lanes
+
+
+@bp.get("/zones/<zone>")
+def zone_page(zone: str):
+    """A zone's facts, the timeline of its list versions and the version in force today."""
+    session, today, viewer = db(), clock.today(), current_user()
+    found = get_zone(session, zone)
+    versions = services.list_versions(session, viewer, found.code)
+    in_force = services.in_force_on(session, found.code, today)
+    lanes = timeline_lanes(session, versions, found, today)
+    chart = timeline_svg(lanes, today, _("%(zone)s负面清单版本时间线", zone=found.name_zh)) if lanes else None
+    return render_template(
+        "web/zone.html",
+        zone=found,
+        versions=versions,
+        in_force=in_force,
+        lanes=lanes,
+        chart=chart,
+        today=today,
+    )
+
+
+@bp.get("/zones/<zone>/in-force")
+def zone_in_force(zone: str):
+    """Go to the version in force today."""
+    version = services.in_force_on(db(), zone, clock.today())
+    if version is None:
+        return redirect(url_for("web.zone_page", zone=zone), code=303)
+    return redirect(version_url(version), code=303)
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryNode:
+    """A category of a version, its items and the categories below it."""
+
+    code: str
+    name_zh: str
+    name_en: str | None
+    items: list[dict[str, Any]] = field(default_factory=list)
+    children: list[CategoryNode] = field(default_factory=list)
+    in_scope: bool = False
+
+    @property
+    def item_total(self) -> int:
+        return len(self.items) + sum(child.item_total for child in self.children)
+
+
+def category_tree(whole: dict[str, Any]) -> list[CategoryNode]:
+    """Nest a version's categories by their dotted codes and hang each item on its category."""
+    nodes: dict[str, CategoryNode] = {}
+    roots: list[CategoryNode] = []
+    scope = set(whole.get("scope") or ())
+    for category in sorted(whole.get("categories") or [], key=lambda c: c["code"].count(".")):
+        node = CategoryNode(category["code"], category["name_zh"], category.get("name_en"))
+        node.in_scope = any(node.code == s or node.code.startswith(s + ".") for s in scope)
+        nodes[node.code] = node
+        parent = node.code.rpartition(".")[0]
+        (nodes[parent].children if parent in nodes else roots).append(node)
+    # Keep the version's own order of categories among siblings.
+    order = {c["code"]: n for n, c in enumerate(whole.get("categories") or [])}
+
+    def sort(siblings: list[CategoryNode]) -> None:
+        siblings.sort(key=lambda node: order.get(node.code, 0))
+        for node in siblings:
+            sort(node.children)
+
+    sort(roots)
+    orphans = CategoryNode("", _("未归类"), None)
+    for item in whole.get("items") or []:
+        (nodes[item["category"]].items if item["category"] in nodes else orphans.items).append(item)
+    if orphans.items:
+        roots.append(orphans)
+    return roots
+
+
+def previous_version(session: Session, viewer: Account | None, version: ListVersion) -> ListVersion | None:
+    """The version to compare with: the one published before it, or for unpublished work the one in force."""
+    if version.status in EVER_PUBLISHED and version.effective_from:
+        earlier = [
+            v
+            for v in services.list_versions(session, viewer, version.zone_code)
+            if v.id != version.id and v.status in EVER_PUBLISHED and v.effective_from
+            and (v.effective_from, v.id) < (version.effective_from, version.id)
+        ]  # fmt: skip
+        return max(earlier, key=lambda v: (v.effective_from, v.id), default=None)
+    in_force = services.in_force_on(session, version.zone_code, clock.today())
+    return in_force if in_force is not None and in_force.id != version.id else None
+
+
+@dataclass
+class ChangedItem:
+    code: str
+    fields: list[tuple[str, Any, Any]]  # (field, before, after)
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class VersionDiff:
+    """``version`` against ``other``: added, removed and changed items, changes field by field."""
+
+    version: str
+    other: str
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[ChangedItem]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def version_diff(session: Session, viewer: Account | None, zone: str, version: str, other: str) -> VersionDiff:
+    """Compare two versions the viewer may see (codes from :func:`services.diff_versions`)."""
+    codes = services.diff_versions(session, viewer, zone, version, other)
+    mine = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, version).items}
+    theirs = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, other).items}
+    changed = []
+    for code in codes["changed"]:
+        after, before = item_changes(mine[code]), item_changes(theirs[code])
+        fields = [
+            (name, before.get(name), after.get(name)) for name in DIFF_FIELDS if before.get(name) != after.get(name)
+        ]
+        changed.append(ChangedItem(code, fields, theirs[code], mine[code]))
+    return VersionDiff(
+        version=version,
+        other=other,
+        added=[mine[c] for c in codes["added"]],
+        removed=[theirs[c] for c in codes["removed"]],
+        changed=changed,
+    )
+
+
+def version_context(zone: str, version: str) -> dict[str, Any]:
+    """Everything the version page shows (and the staff actions panel needs)."""
+    session, viewer, today = db(), current_user(), clock.today()
+    found = services.get_version(session, viewer, zone, version)
+    zone_row = get_zone(session, zone)
+    whole = services.version_dict(session, found)
+    previous = previous_version(session, viewer, found)
+    diff = version_diff(session, viewer, zone, found.version, previous.version) if previous else None
+    in_force = services.in_force_on(session, zone, today)
+    categories = {c["code"]: c for c in whole["categories"]}
+    return {
+        "zone": zone_row,
+        "version": found,
+        "whole": whole,
+        "tree": category_tree(whole),
+        "categories": categories,
+        "previous": previous,
+        "diff": diff,
+        "in_force_today": in_force is not None and in_force.id == found.id,
+        "in_force": in_force,
+        "today": today,
+        "record": whole.get("record") or {},
+        "others": [v for v in services.list_versions(session, viewer, zone) if v.id != found.id],
+    }
+
+
+@bp.get("/zones/<zone>/lists/<version>")
+def version_page(zone: str, version: str):
+    """A version: items by category, scope and clauses, approval and filings, digest, diff."""
+    from registry.web.staff import actions_context
+
+    context = version_context(zone, version)
+    context.update(actions_context(context["zone"], context["version"]))
+    return render_template("web/version.html", **context)
+
+
+@bp.get("/zones/<zone>/lists/<version>/diff/<other>")
+def diff_page(zone: str, version: str, other: str):
+    """A version against any other the reader may see."""
+    session, viewer = db(), current_user()
+    found = services.get_version(session, viewer, zone, version)
+    against = services.get_version(session, viewer, zone, other)
+    diff = version_diff(session, viewer, zone, version, other)
+    whole = services.version_dict(session, found)
+    return render_template(
+        "web/diff.html",
+        zone=get_zone(session, zone),
+        version=found,
+        other=against,
+        diff=diff,
+        categories={c["code"]: c for c in whole["categories"]},
+        attributes=whole["attributes"],
+    )
+
+
+@bp.get("/zones/<zone>/lists/<version>/diff")
+def diff_choose(zone: str, version: str):
+    """The version picker's target: go to the comparison with the chosen version."""
+    other = request.args.get("other") or ""
+    if not other:
+        return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
+    return redirect(url_for("web.diff_page", zone=zone, version=version, other=other), code=303)
+
+
+@bp.get("/zones/<zone>/lists/<version>/download.<fmt>")
+def download(zone: str, version: str, fmt: str):
+    """The version as JSON (the API's representation), CSV or XLSX."""
+    if fmt not in ("json", "csv", "xlsx"):
+        abort(404)
+    session = db()
+    found = services.get_version(session, current_user(), zone, version)
+    whole = services.version_dict(session, found)
+    filename = f"{found.zone_code}-{found.version}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "json":
+        response = jsonify(ListVersionSchema().dump(whole))
+        response.headers.update(disposition)
+        response.headers["ETag"] = f'"{found.etag}"'
+        return response
+    try:
+        from registry.lists import spreadsheet  # written alongside; optional until it lands
+    except ImportError:
+        current_app.logger.warning("registry.lists.spreadsheet is not available; %s download refused", fmt)
+        return render_template("web/unavailable.html", what=fmt.upper()), 503
+    if fmt == "csv":
+        body = "\ufeff" + spreadsheet.export_csv(whole)
+        return Response(body.encode("utf-8"), mimetype="text/csv", headers=disposition)
+    return Response(
+        spreadsheet.export_xlsx(whole),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@bp.get("/search")
+def search():
+    """Search the items of the lists in force today, with the matches marked."""
+    session, today = db(), clock.today()
+    query = (request.args.get("q") or "").strip()[:100]
+    zone_code = request.args.get("zone") or None
+    zones = list_zones(session)
+    hits: list[dict[str, Any]] = []
+    error = None
+    if zone_code and zone_code not in {z.code for z in zones}:
+        zone_code, error = None, _("未找到该自贸试验区，已在全部自贸试验区中检索。")
+    if query:
+        try:
+            hits = search_items(session, query, today, zone_code)
+        except NotFound:
+            hits = []
+    names = {z.code: z for z in zones}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    declared: dict[tuple[str, str], dict[str, Any]] = {}
+    for hit in hits:
+        key = (hit["zone"], hit["version"])
+        if key not in declared:
+            version = services.get_version(session, None, *key)
+            declared[key] = {c.code: c for c in version.categories}
+        parts = hit["item"]["category"].split(".")
+        hit["path"] = [
+            declared[key][code]
+            for code in (".".join(parts[:n]) for n in range(1, len(parts) + 1))
+            if code in declared[key]
+        ]
+        groups.setdefault(hit["zone"], []).append(hit)
+    return render_template(
+        "web/search.html",
+        query=query,
+        zone_code=zone_code,
+        zones=zones,
+        zone_names=names,
+        groups=groups,
+        hit_count=len(hits),
+        error=error,
+        today=today,
+    )
+
+
+def period_end_text(start: date, end: date | None) -> str:
+    """Text for a period in force, for tables beside the timeline."""
+    if end is None:
+        return _("%(start)s起", start=format_date(start))
+    return _("%(start)s至%(end)s", start=format_date(start), end=format_date(end - timedelta(days=1)))

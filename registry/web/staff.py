@@ -1,0 +1,534 @@
+"""Staff pages: drafts, the lifecycle steps, the approval and filing queues, the audit trail.
+
+Every step calls the same service as the API, which checks role, scope and state itself; the pages
+only hide what the signed-in account may not do (``may``) and say why a step was refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import or_
+from sqlmodel import Session, func, select
+
+from registry import clock
+from registry.accounts.models import Account
+from registry.accounts.permissions import Action, Role, may, visible_statuses
+from registry.audit.models import AuditEvent
+from registry.audit.services import verify_chain
+from registry.errors import Conflict, InvalidInput, PreconditionFailed
+from registry.lists import services
+from registry.lists.lifecycle import TRANSITIONS, Status
+from registry.lists.models import ListVersion
+from registry.lists.schemas import (
+    ATTRIBUTE_TYPES,
+    LEVELS,
+    MECHANISMS,
+    ApprovalDecisionSchema,
+    FilingSchema,
+    ListVersionCreateSchema,
+    ListVersionReplaceSchema,
+    PublishSchema,
+    RevokeSchema,
+)
+from registry.web.auth import current_user, sign_in_required, writes
+from registry.web.blueprint import bp
+from registry.web.formats import STATUS_LABELS, format_date, label
+from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors, message_text
+from registry.zones.models import Zone
+from registry.zones.services import get_zone, list_zones
+
+PAGE_SIZE = 50
+
+
+def db() -> Session:
+    from registry.db import get_session
+
+    return get_session()
+
+
+def _state_allows(action: str, version: ListVersion) -> bool:
+    # The lifecycle's own table says which states a step may start from.
+    return version.status in TRANSITIONS[action][0]
+
+
+def actions_context(zone: Zone, version: ListVersion, **overrides: Any) -> dict[str, Any]:
+    """Which steps the signed-in account may take on ``version`` now (the others are hidden)."""
+    user = current_user()
+    filed_by = {f.authority for f in version.filings}
+    can_file = (
+        user is not None
+        and user.authority is not None
+        and may(user, Action.FILE, zone, user.authority)
+        and _state_allows("file", version)
+        and user.authority not in filed_by
+    )
+    context = {
+        "can_edit": may(user, Action.EDIT, zone) and _state_allows("edit", version),
+        "can_submit": may(user, Action.SUBMIT, zone) and _state_allows("submit", version),
+        "can_decide": may(user, Action.DECIDE_APPROVAL, zone) and _state_allows("approve", version),
+        "can_file": can_file,
+        "filing_authority": user.authority if user is not None else None,
+        "can_publish": may(user, Action.PUBLISH, zone) and _state_allows("publish", version),
+        "can_revoke": may(user, Action.REVOKE, zone) and _state_allows("revoke", version),
+        "can_create": may(user, Action.CREATE, zone),
+        "action_errors": {},
+        "action_values": {},
+        "today_iso": clock.today().isoformat(),
+    }
+    context.update(overrides)
+    return context
+
+
+def _refused(error: Exception) -> str:
+    if isinstance(error, Conflict):
+        return _("当前状态不允许此操作：%(detail)s", detail=error.detail)
+    if isinstance(error, PreconditionFailed):
+        return _("该草稿已被他人修改，请重新打开后再编辑。")
+    return str(error)
+
+
+def _render_version_with_errors(zone: str, version: str, action: str, errors: FieldErrors, values: dict[str, Any]):
+    from registry.web.pages import version_context
+
+    context = version_context(zone, version)
+    context.update(
+        actions_context(context["zone"], context["version"], action_errors={action: errors}, action_values=values)
+    )
+    return render_template("web/version.html", **context), 422
+
+
+def _lifecycle_step(zone: str, version: str, action: str, schema: Any | None, call):
+    """Validate the step's form with the API's schema, call the service, come back to the version."""
+    values = {key: value.strip() for key, value in request.form.items() if key != "csrf_token"}
+    data: dict[str, Any] = {}
+    if schema is not None:
+        try:
+            data = schema.load({key: (value or None) for key, value in values.items()})
+        except ValidationError as error:
+            return _render_version_with_errors(
+                zone, version, action, FieldErrors(flatten_errors(error.messages)), values
+            )
+    try:
+        call(data)
+    except InvalidInput as error:
+        db().rollback()
+        return _render_version_with_errors(zone, version, action, FieldErrors(flatten_errors(error.errors)), values)
+    except (Conflict, PreconditionFailed) as error:
+        db().rollback()
+        flash(_refused(error), "error")
+        return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
+    return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
+
+
+@bp.post("/staff/zones/<zone>/lists/<version>/submit")
+@writes
+@sign_in_required
+def submit_version(zone: str, version: str):
+    """Submit a draft for the provincial commission's approval."""
+
+    def call(_data):
+        services.submit(db(), current_user(), zone, version)
+        flash(_("已提交审批。版本内容自此冻结，并已计算摘要值。"), "success")
+
+    return _lifecycle_step(zone, version, "submit", None, call)
+
+
+@bp.post("/staff/zones/<zone>/lists/<version>/approval")
+@writes
+@sign_in_required
+def decide_version(zone: str, version: str):
+    """Approve (with the document number) or reject (with a reason) a submitted version."""
+
+    def call(data):
+        services.decide_approval(
+            db(), current_user(), zone, version, data["decision"],
+            document_no=data.get("document_no"), decided_on=data.get("decided_on"), reason=data.get("reason"),
+        )  # fmt: skip
+        if data["decision"] == "approved":
+            flash(_("已批准（文号：%(no)s）。", no=data.get("document_no")), "success")
+        else:
+            flash(_("已退回修改。"), "success")
+
+    return _lifecycle_step(zone, version, "approval", ApprovalDecisionSchema(), call)
+
+
+@bp.post("/staff/zones/<zone>/lists/<version>/filing")
+@writes
+@sign_in_required
+def file_version(zone: str, version: str):
+    """Record this authority's filing of an approved version."""
+
+    def call(data):
+        services.record_filing(
+            db(), current_user(), zone, version,
+            authority=data["authority"], filing_no=data["filing_no"], filed_on=data.get("filed_on"),
+        )  # fmt: skip
+        flash(_("已记录备案（备案号：%(no)s）。", no=data["filing_no"]), "success")
+
+    return _lifecycle_step(zone, version, "filing", FilingSchema(), call)
+
+
+@bp.post("/staff/zones/<zone>/lists/<version>/publish")
+@writes
+@sign_in_required
+def publish_version(zone: str, version: str):
+    """Publish a filed version with its effective date."""
+
+    def call(data):
+        services.publish(db(), current_user(), zone, version, effective_from=data["effective_from"])
+        flash(_("已发布，自%(date)s起施行。", date=format_date(data["effective_from"])), "success")
+
+    return _lifecycle_step(zone, version, "publish", PublishSchema(), call)
+
+
+@bp.post("/staff/zones/<zone>/lists/<version>/revoke")
+@writes
+@sign_in_required
+def revoke_version(zone: str, version: str):
+    """Revoke a published version from a date."""
+
+    def call(data):
+        services.revoke(db(), current_user(), zone, version, revoked_on=data["revoked_on"], reason=data.get("reason"))
+        flash(_("已废止，自%(date)s起不再施行。", date=format_date(data["revoked_on"])), "success")
+
+    return _lifecycle_step(zone, version, "revoke", RevokeSchema(), call)
+
+
+# --- drafts --------------------------------------------------------------------------------
+
+
+def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: ListVersion | None, status: int = 200):
+    for kind, minimum in (("categories", 3), ("attributes", 1), ("items", 2)):
+        rows.setdefault(kind, [])
+        extra = int(request.form.get(f"add_{kind}", 0) or 0) if request.method == "POST" else 0
+        want = max(minimum, len(rows[kind]) + 1) + extra
+        rows[kind] = rows[kind] + [blank_row(kind) for _ in range(want - len(rows[kind]))]
+    in_force = services.in_force_on(db(), zone.code, clock.today())
+    body = render_template(
+        "web/staff/draft_form.html",
+        zone=zone,
+        rows=rows,
+        errors=errors,
+        version=version,
+        in_force=in_force,
+        levels=LEVELS,
+        mechanisms=MECHANISMS,
+        attribute_types=ATTRIBUTE_TYPES,
+        blank={kind: blank_row(kind) for kind in ("categories", "attributes", "items")},
+    )
+    return body, status
+
+
+def _adding_rows() -> bool:
+    return any(request.form.get(f"add_{kind}") for kind in ("categories", "attributes", "items"))
+
+
+@bp.route("/staff/zones/<zone>/drafts/new", methods=["GET", "POST"])
+@writes
+@sign_in_required
+def new_draft(zone: str):
+    """Create a draft by form (optionally starting from an existing version's content)."""
+    session, user = db(), current_user()
+    found = get_zone(session, zone)
+    services.authorize(user, Action.CREATE, found)
+    if request.method == "GET":
+        rows: dict[str, Any] = {"excludes_ciio": True, "items_complete": True}
+        source = request.args.get("from")
+        if source:
+            whole = services.version_dict(session, services.get_version(session, user, zone, source))
+            rows = draft_rows({**whole, "version": ""})
+        return _editor(found, rows, FieldErrors(), version=None)
+    content, shown, parse_errors = draft_from_form(request.form)
+    if _adding_rows():
+        return _editor(found, shown, FieldErrors(), version=None)
+    errors = FieldErrors(parse_errors)
+    try:
+        loaded = ListVersionCreateSchema().load(content)
+    except ValidationError as error:
+        return _editor(found, shown, errors.merge(flatten_errors(error.messages)), version=None, status=422)
+    if errors:
+        return _editor(found, shown, errors, version=None, status=422)
+    try:
+        created = services.create_draft(session, user, zone, loaded)
+    except Conflict:
+        session.rollback()
+        errors.merge({"version": [_("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")]})
+        return _editor(found, shown, errors, version=None, status=422)
+    flash(_("草稿已保存。"), "success")
+    return redirect(url_for("web.version_page", zone=zone, version=created.version), code=303)
+
+
+@bp.route("/staff/zones/<zone>/lists/<version>/edit", methods=["GET", "POST"])
+@writes
+@sign_in_required
+def edit_draft(zone: str, version: str):
+    """Edit a draft's content; a stale form (someone saved in between) is refused, not merged."""
+    session, user = db(), current_user()
+    found_zone = get_zone(session, zone)
+    services.authorize(user, Action.EDIT, found_zone)
+    found = services.get_version(session, user, zone, version)
+    if found.status != Status.DRAFT:
+        flash(_("只有草稿可以修改；此版本已提交，内容已冻结。"), "error")
+        return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
+    if request.method == "GET":
+        rows = draft_rows(services.version_dict(session, found))
+        rows["etag"] = found.etag
+        return _editor(found_zone, rows, FieldErrors(), version=found)
+    content, shown, parse_errors = draft_from_form(request.form)
+    shown["etag"] = request.form.get("etag", "")
+    content.pop("version", None)
+    if _adding_rows():
+        return _editor(found_zone, shown, FieldErrors(), version=found)
+    errors = FieldErrors(parse_errors)
+    try:
+        loaded = ListVersionReplaceSchema().load(content)
+    except ValidationError as error:
+        return _editor(found_zone, shown, errors.merge(flatten_errors(error.messages)), version=found, status=422)
+    if errors:
+        return _editor(found_zone, shown, errors, version=found, status=422)
+    try:
+        services.replace_draft(session, user, zone, version, loaded, request.form.get("etag") or "")
+    except PreconditionFailed:
+        session.rollback()
+        errors.merge({"_schema": [_("您打开此草稿后，已有他人保存了修改。您的修改未保存；请重新打开草稿后再修改。")]})
+        return _editor(found_zone, shown, errors, version=found, status=412)
+    except InvalidInput as error:
+        session.rollback()
+        return _editor(found_zone, shown, errors.merge(flatten_errors(error.errors)), version=found, status=422)
+    flash(_("草稿已保存。"), "success")
+    return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
+
+
+def _spreadsheet_module():
+    try:
+        from registry.lists import spreadsheet  # written alongside; optional until it lands
+    except ImportError:
+        return None
+    return spreadsheet
+
+
+def _problem_text(problem: Any) -> str:
+    if hasattr(problem, "message"):  # spreadsheet.Problem: sheet, row, column, message
+        where = " · ".join(
+            str(part)
+            for part in (getattr(problem, "sheet", None), _row_text(getattr(problem, "row", None)),
+                         getattr(problem, "column", None))
+            if part
+        )  # fmt: skip
+        return f"{where}：{message_text(problem.message)}" if where else message_text(problem.message)
+    if isinstance(problem, dict):
+        where = ", ".join(f"{k}: {v}" for k, v in problem.items() if k not in ("message", "messages"))
+        message = problem.get("message") or "; ".join(map(str, problem.get("messages") or []))
+        return f"{where} — {message_text(message)}" if where else message_text(message)
+    return message_text(problem)
+
+
+def _row_text(row: int | None) -> str:
+    return _("第%(row)s行", row=row) if row else ""
+
+
+@bp.route("/staff/zones/<zone>/drafts/import", methods=["GET", "POST"])
+@writes
+@sign_in_required
+def import_draft(zone: str):
+    """Create a draft from an uploaded spreadsheet (the format of the version downloads)."""
+    session, user = db(), current_user()
+    found = get_zone(session, zone)
+    services.authorize(user, Action.CREATE, found)
+    module = _spreadsheet_module()
+    context = {"zone": found, "available": module is not None, "problems": [], "version_label": ""}
+    if request.method == "GET":
+        return render_template("web/staff/import.html", **context)
+    if module is None:
+        return render_template("web/staff/import.html", **context), 503
+    upload = request.files.get("file")
+    context["version_label"] = (request.form.get("version") or "").strip()
+    if upload is None or not upload.filename:
+        context["problems"] = [_("请选择要上传的电子表格文件（.xlsx 或 .csv）。")]
+        return render_template("web/staff/import.html", **context), 422
+    result = module.import_spreadsheet(upload.read(), upload.filename)
+    problems = [_problem_text(p) for p in (getattr(result, "problems", None) or [])]
+    if problems:
+        context["problems"] = problems
+        return render_template("web/staff/import.html", **context), 422
+    content = dict(result.content)
+    if context["version_label"]:
+        content["version"] = context["version_label"]
+    try:
+        loaded = ListVersionCreateSchema().load(content)
+    except ValidationError as error:
+        flat = flatten_errors(error.messages)
+        context["problems"] = [f"{path}: {' '.join(messages)}" for path, messages in flat.items()]
+        return render_template("web/staff/import.html", **context), 422
+    try:
+        created = services.create_draft(session, user, zone, loaded)
+    except Conflict:
+        session.rollback()
+        context["problems"] = [_("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")]
+        return render_template("web/staff/import.html", **context), 422
+    flash(_("已根据电子表格创建草稿，请核对后提交审批。"), "success")
+    return redirect(url_for("web.version_page", zone=zone, version=created.version), code=303)
+
+
+# --- the staff home and the queues ---------------------------------------------------------
+
+
+@dataclass
+class QueueEntry:
+    zone: Zone
+    version: ListVersion
+
+
+def approval_queue(session: Session, user: Account) -> list[QueueEntry]:
+    """Submitted versions of the zones this account may decide on."""
+    entries = []
+    for zone in list_zones(session):
+        if may(user, Action.DECIDE_APPROVAL, zone):
+            for version in services.list_versions(session, user, zone.code):
+                if _state_allows("approve", version):
+                    entries.append(QueueEntry(zone, version))
+    return sorted(entries, key=lambda e: e.version.updated_at)
+
+
+def filing_queue(session: Session, user: Account) -> list[QueueEntry]:
+    """Approved versions that this account's authority has not yet filed."""
+    entries = []
+    if not user.authority:
+        return entries
+    for zone in list_zones(session):
+        if may(user, Action.FILE, zone, user.authority):
+            for version in services.list_versions(session, user, zone.code):
+                if _state_allows("file", version) and user.authority not in {f.authority for f in version.filings}:
+                    entries.append(QueueEntry(zone, version))
+    return sorted(entries, key=lambda e: e.version.updated_at)
+
+
+def own_zone_versions(session: Session, user: Account) -> tuple[Zone | None, list[ListVersion]]:
+    """A zone administrator's zone and all its versions."""
+    if user.role != Role.ZONE_ADMIN or not user.zone_code:
+        return None, []
+    zone = get_zone(session, user.zone_code)
+    return zone, services.list_versions(session, user, zone.code)
+
+
+@bp.get("/staff")
+@sign_in_required
+def staff_home():
+    """What the signed-in account has to do."""
+    session, user = db(), current_user()
+    zone, versions = own_zone_versions(session, user)
+    return render_template(
+        "web/staff/home.html",
+        user=user,
+        zone=zone,
+        versions=versions,
+        approvals=approval_queue(session, user) if user.role in (Role.PROVINCIAL_APPROVER, Role.ADMIN) else [],
+        filings=filing_queue(session, user) if user.role == Role.NATIONAL_FILER else [],
+        can_create=zone is not None and may(user, Action.CREATE, zone),
+        in_force=services.in_force_on(session, zone.code, clock.today()) if zone else None,
+    )
+
+
+@bp.get("/staff/approvals")
+@sign_in_required
+def approvals():
+    """The provincial commission's queue: submitted versions of its province's zones."""
+    session, user = db(), current_user()
+    return render_template(
+        "web/staff/queue.html",
+        kind="approval",
+        title=_("待审批的清单版本"),
+        entries=approval_queue(session, user),
+        allowed=user.role == Role.PROVINCIAL_APPROVER,
+    )
+
+
+@bp.get("/staff/filings")
+@sign_in_required
+def filings():
+    """A national authority's queue: approved versions it has not filed yet."""
+    session, user = db(), current_user()
+    return render_template(
+        "web/staff/queue.html",
+        kind="filing",
+        title=_("待备案的清单版本"),
+        entries=filing_queue(session, user),
+        allowed=user.role == Role.NATIONAL_FILER,
+    )
+
+
+# --- the audit trail -----------------------------------------------------------------------
+
+
+def audit_filter(session: Session, user: Account):
+    """Which audit events an account may read (None: all of them).
+
+    Administrators read everything. Others read the events of the list versions they may read
+    now (``visible_statuses``), and zone administrators and approvers also the events about
+    their own zones that concern no version; account events are for administrators only.
+    (A candidate for ``registry.audit.services``, so that an API could share it.)
+    """
+    if user.role == Role.ADMIN:
+        return None
+    zones = list_zones(session)
+    clauses = []
+    for zone in zones:
+        statuses = sorted(visible_statuses(user, zone))
+        in_scope = (user.role == Role.ZONE_ADMIN and user.zone_code == zone.code) or (
+            user.role == Role.PROVINCIAL_APPROVER and user.province == zone.province
+        )
+        clauses.append(
+            (AuditEvent.zone_code == zone.code)
+            & AuditEvent.list_version_id.in_(
+                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
+            )
+        )
+        if in_scope:
+            clauses.append(
+                (AuditEvent.zone_code == zone.code)
+                & AuditEvent.list_version_id.is_(None)
+                & (AuditEvent.action != "account_created")
+            )
+    return or_(*clauses)
+
+
+@bp.get("/staff/audit")
+@sign_in_required
+def audit():
+    """The audit history this account may see, newest first."""
+    session, user = db(), current_user()
+    page_text = request.args.get("page", "1")
+    page = max(int(page_text), 1) if page_text.isdigit() else 1
+    zone_code = request.args.get("zone") or None
+    statement = select(AuditEvent)
+    count = select(func.count()).select_from(AuditEvent)
+    condition = audit_filter(session, user)
+    if condition is not None:
+        statement, count = statement.where(condition), count.where(condition)
+    if zone_code:
+        statement, count = (
+            statement.where(AuditEvent.zone_code == zone_code),
+            count.where(AuditEvent.zone_code == zone_code),
+        )
+    total = session.exec(count).one()
+    events = session.exec(
+        statement.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    intact, broken_at = verify_chain(session)
+    return render_template(
+        "web/staff/audit.html",
+        events=events,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        zone_code=zone_code,
+        zones=list_zones(session),
+        intact=intact,
+        broken_at=broken_at if user.role == Role.ADMIN else None,
+        status_label=lambda status: label(STATUS_LABELS, status),
+    )
