@@ -224,9 +224,8 @@ def test_the_audit_history_shows_only_what_each_may_see(app, clients):
 
 
 def test_a_draft_can_be_created_from_a_spreadsheet(app, clients):
-    spreadsheet = pytest.importorskip(
-        "registry.lists.spreadsheet", reason="registry/lists/spreadsheet.py has not landed yet"
-    )
+    from registry.lists import spreadsheet
+
     admin = clients["tianjin-admin"]
     post_form(admin, f"/staff/zones/{ZONE}/drafts/new", draft_form())
     workbook = admin.get(f"{VERSION_URL}/download.xlsx").data
