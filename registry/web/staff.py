@@ -12,14 +12,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import or_
 from sqlmodel import Session, func, select
 
 from registry import clock
 from registry.accounts.models import Account
-from registry.accounts.permissions import Action, Role, may, visible_statuses
+from registry.accounts.permissions import Action, Role, may
 from registry.audit.models import AuditEvent
-from registry.audit.services import verify_chain
+from registry.audit.services import readable_events, verify_chain
 from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
 from registry.lists.lifecycle import TRANSITIONS, Status
@@ -465,38 +464,6 @@ def filings():
 # --- the audit trail -----------------------------------------------------------------------
 
 
-def audit_filter(session: Session, user: Account):
-    """Which audit events an account may read (None: all of them).
-
-    Administrators read everything. Others read the events of the list versions they may read
-    now (``visible_statuses``), and zone administrators and approvers also the events about
-    their own zones that concern no version; account events are for administrators only.
-    (A candidate for ``registry.audit.services``, so that an API could share it.)
-    """
-    if user.role == Role.ADMIN:
-        return None
-    zones = list_zones(session)
-    clauses = []
-    for zone in zones:
-        statuses = sorted(visible_statuses(user, zone))
-        in_scope = (user.role == Role.ZONE_ADMIN and user.zone_code == zone.code) or (
-            user.role == Role.PROVINCIAL_APPROVER and user.province == zone.province
-        )
-        clauses.append(
-            (AuditEvent.zone_code == zone.code)
-            & AuditEvent.list_version_id.in_(
-                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
-            )
-        )
-        if in_scope:
-            clauses.append(
-                (AuditEvent.zone_code == zone.code)
-                & AuditEvent.list_version_id.is_(None)
-                & (AuditEvent.action != "account_created")
-            )
-    return or_(*clauses)
-
-
 @bp.get("/staff/audit")
 @sign_in_required
 def audit():
@@ -507,7 +474,7 @@ def audit():
     zone_code = request.args.get("zone") or None
     statement = select(AuditEvent)
     count = select(func.count()).select_from(AuditEvent)
-    condition = audit_filter(session, user)
+    condition = readable_events(session, user)
     if condition is not None:
         statement, count = statement.where(condition), count.where(condition)
     if zone_code:
