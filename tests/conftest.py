@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,18 +60,28 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     yield str(path)
 
 
+@contextmanager
+def _postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """Create a throwaway PostgreSQL database (a copy of ``template`` if given); drop it after."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{os.getpid()}_{next(_database_numbers)}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     """A fresh copy of the migrated, seeded database for one test."""
     if POSTGRES_URL:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        name = f"registry_test_{os.getpid()}_{next(_database_numbers)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with _postgres_database("registry_test", template=template_database) as url:
+            yield url
         return
     copy = tmp_path / "registry.sqlite3"
     shutil.copyfile(template_database, copy)
@@ -81,14 +92,8 @@ def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
 def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """An empty database (no tables) on the backend under test."""
     if POSTGRES_URL:
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        name = f"registry_empty_{os.getpid()}_{next(_database_numbers)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with _postgres_database("registry_empty") as url:
+            yield url
         return
     yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
 
