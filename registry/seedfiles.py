@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-_CHECKOUT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+_PACKAGE = Path(__file__).resolve().parent
+_CHECKOUT_SEEDS = _PACKAGE.parent / "seeds"
+_INSTALLED_SEEDS = _PACKAGE / "_seeds"  # where pyproject.toml's package-dir puts seeds/ on install
 
 
 def seeds_dir() -> Path:
-    """Return the folder holding the seed files (the checkout's ``seeds/`` first)."""
-    if _CHECKOUT_SEEDS.is_dir():
+    """Return the folder holding the seed files: the checkout's ``seeds/``, else the installed copy."""
+    if _CHECKOUT_SEEDS.is_dir() and (_CHECKOUT_SEEDS / "zones.json").exists():
         return _CHECKOUT_SEEDS
-    return Path(str(resources.files("registry._seeds")))
+    return _INSTALLED_SEEDS
 
 
 @cache
