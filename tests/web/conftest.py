@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -178,11 +179,15 @@ def page(context, watch):
 
 
 def screenshot(page, name: str, *, publish: bool = False) -> Path:
-    """Save a full-page PNG under test-artifacts/screenshots (and docs/screenshots if ``publish``)."""
+    """Save a full-page PNG under test-artifacts/screenshots.
+
+    With ``publish`` and REGISTRY_UPDATE_SCREENSHOTS=1 set, also refresh the README's copy under
+    docs/screenshots (a deliberate step, so that a test run leaves the work tree as it found it).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    if publish:
+    if publish and os.environ.get("REGISTRY_UPDATE_SCREENSHOTS") == "1":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
     return path

@@ -4,7 +4,8 @@ Scenarios: four officials take a Tianjin list from draft to published; a company
 from an empty form to a printed determination and a verified receipt; a company uploads its
 inventory; a reader switches to English and stays there; every page reachable from the home page
 loads cleanly; forged and unauthorised requests are refused. Screenshots of the main pages are saved
-under test-artifacts/screenshots (home, check and version also under docs/screenshots).
+under test-artifacts/screenshots (home, check and version also under docs/screenshots when
+REGISTRY_UPDATE_SCREENSHOTS=1 is set).
 """
 
 from __future__ import annotations
