@@ -134,7 +134,10 @@ def in_force_ref(session: Session, zone_code: str, on: date) -> InForceRef | Non
 
     :raise NotFound: unknown zone.
     """
-    latest = session.execute(_IN_FORCE, {"zone": zone_code, "on": on}).first()
+    # One Core statement on a pooled connection of its own: the hot path of every check, which
+    # needs no ORM unit of work for it.
+    with session.get_bind().connect() as connection:
+        latest = connection.execute(_IN_FORCE, {"zone": zone_code, "on": on}).first()
     if latest is None:
         get_zone(session, zone_code)  # 404 for an unknown zone; a known one simply has none
         return None
