@@ -27,7 +27,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
-    register_commands(app)
     return app
 
 
@@ -90,9 +89,3 @@ def register_errorhandlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         app.logger.exception("Unhandled error", exc_info=error)
         return problem_response(500, "The server failed to answer this request; it has been logged.")
-
-
-def register_commands(app: Flask) -> None:
-    from registry.cli import register
-
-    register(app)

@@ -281,9 +281,5 @@ def audit_verify() -> None:
     click.echo("audit trail intact")
 
 
-def register(app: Flask) -> None:
-    """Nothing to attach to ``flask`` itself: the ``registry`` command is the interface."""
-
-
 if __name__ == "__main__":
     main()
