@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+from registry.db import writing
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -33,9 +35,19 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+MIGRATION_LOCK = 160_323  # PostgreSQL advisory lock key: one migrating process at a time
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (creating the tables on an empty one)."""
+    """Bring the database to ``revision`` (creating the tables on an empty one).
+
+    Safe when several processes start at once (`registry serve` beside `registry users add`):
+    the migration takes the write lock before it reads the current revision (BEGIN IMMEDIATE on
+    SQLite, an advisory lock on PostgreSQL), so the second process finds the work done.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with writing(), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from registry.audit.services import SYSTEM, record_event, utcnow
@@ -145,8 +146,17 @@ def load_lists(session: Session) -> int:
     return sum(load_list_record(session, path) is not None for path in list_record_files())
 
 
+SEED_LOCK = 160_324  # PostgreSQL advisory lock key: one seeding process at a time
+
+
 def load_seeds(session: Session, *, lists: bool = True) -> dict[str, int]:
-    """Load every seed file and commit; return counts of what changed."""
+    """Load every seed file and commit; return counts of what changed.
+
+    Run it under :func:`registry.db.writing` so that SQLite serialises concurrent loaders; on
+    PostgreSQL an advisory lock does the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=SEED_LOCK))
     counts = {"zones": load_zones(session)}
     if lists:
         counts["lists"] = load_lists(session)
