@@ -63,6 +63,8 @@ def test_tianjin_list_from_draft_to_published(as_user, anonymous):
         ("NDA", "NDA-2024-0017"),
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", h["at"]) for h in history)
+    keys = {"action", "actor", "actor_role", "at", "document_no", "authority", "reason", "on"}
+    assert all(set(h) == keys for h in history), "every key in every entry, null where it has none"
 
     # Now anyone can read it, and it is the version in force.
     public = anonymous.get(tj.url("2024"))
@@ -136,7 +138,7 @@ def test_the_commission_may_revoke_and_the_reason_is_kept(as_user):
     assert body["status"] == "revoked" and body["revoked_on"] == "2025-03-01"
     assert body["history"][-1] | {"at": None} == {
         "action": "revoked", "actor": "tianjin-commission", "actor_role": "provincial_approver",
-        "at": None, "reason": "依法撤销", "on": "2025-03-01",
+        "at": None, "reason": "依法撤销", "on": "2025-03-01", "document_no": None, "authority": None,
     }  # fmt: skip
 
 

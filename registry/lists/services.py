@@ -134,10 +134,9 @@ def in_force_ref(session: Session, zone_code: str, on: date) -> InForceRef | Non
 
     :raise NotFound: unknown zone.
     """
-    # One Core statement on a pooled connection of its own: the hot path of every check, which
-    # needs no ORM unit of work for it.
-    with session.get_bind().connect() as connection:
-        latest = connection.execute(_IN_FORCE, {"zone": zone_code, "on": on}).first()
+    # A Core statement on the session's own connection (same transaction, so it sees what this
+    # request wrote): the hot path of every check, which needs no ORM machinery for it.
+    latest = session.connection().execute(_IN_FORCE, {"zone": zone_code, "on": on}).first()
     if latest is None:
         get_zone(session, zone_code)  # 404 for an unknown zone; a known one simply has none
         return None
@@ -201,7 +200,8 @@ def content_of(version: ListVersion) -> dict[str, Any]:
 
 
 def _history_entry(event: AuditEvent) -> dict[str, Any]:
-    entry = {
+    # Every key always present (null when the step has none), so clients can read them uniformly.
+    return {
         "action": event.action,
         "actor": event.actor,
         "actor_role": event.actor_role,
@@ -211,7 +211,6 @@ def _history_entry(event: AuditEvent) -> dict[str, Any]:
         "reason": event.reason,
         "on": event.details.get("on"),
     }
-    return {key: value for key, value in entry.items() if value is not None}
 
 
 def summary_dict(version: ListVersion) -> dict[str, Any]:
