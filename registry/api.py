@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from registry.accounts.models import Account
 from registry.accounts.services import account_for_token
-from registry.db import get_session
+from registry.db import get_session, write_intent
 from registry.errors import PROBLEM_JSON, DomainError, Unauthorized, problem_response
 
 API_PREFIX = "/api/v1"
@@ -135,6 +135,10 @@ def authenticate_request() -> None:
     g.account = None
     if not request.path.startswith(API_PREFIX) or request.routing_exception is not None:
         return  # unknown paths and methods answer 404/405 whoever asks
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(PUBLIC_MUTATING_PREFIXES):
+        # The whole request is one writer's transaction: on SQLite it takes the write lock at its
+        # first statement (BEGIN IMMEDIATE) instead of failing to upgrade a read snapshot later.
+        g.write_intent_token = write_intent.set(True)
     header = request.headers.get("Authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -146,6 +150,13 @@ def authenticate_request() -> None:
         g.account = account
     elif request.method not in ("GET", "HEAD", "OPTIONS") and not request.path.startswith(PUBLIC_MUTATING_PREFIXES):
         raise Unauthorized("This call needs a token: Authorization: Bearer <token>.")
+
+
+def end_write_intent(_exc: BaseException | None) -> None:
+    """Undo :func:`authenticate_request`'s write intent (worker threads serve many requests)."""
+    token = g.pop("write_intent_token", None)
+    if token is not None:
+        write_intent.reset(token)
 
 
 def before_body(check: Callable[..., None]) -> Callable:
@@ -170,4 +181,5 @@ def init_app(app: Flask) -> Api:
     api = Api(app)
     app.register_error_handler(DomainError, handle_domain_error)
     app.before_request(authenticate_request)
+    app.teardown_request(end_write_intent)
     return api

@@ -1,0 +1,83 @@
+"""Several gunicorn workers writing at once: CAC and NDA file the same version at the same moment;
+three publish requests race. Nothing fails, exactly one wins, the audit chain stays whole."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+from pathlib import Path
+
+import pytest
+
+from tests.factories import tianjin_list
+from tests.test_cli import _free_port, _registry, _request
+
+ROUNDS = 6
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["REGISTRY_DATABASE_URL"] = database_url
+    env["REGISTRY_RATE_LIMIT"] = "off"
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", "4"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            _request(f"{base}/healthz")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    tokens = {}
+    for name, role, scope in (("tj", "zone_admin", ["--zone", "CN-TJ-FTZ"]),
+                              ("tjc", "provincial_approver", ["--province", "CN-TJ"]),
+                              ("CAC", "national_filer", ["--authority", "CAC"]),
+                              ("NDA", "national_filer", ["--authority", "NDA"])):  # fmt: skip
+        tokens[name] = _registry("users", "add", name, "--role", role, *scope, cwd=tmp_path, env=env).stdout.split()[-1]
+    yield base + "/api/v1/zones/CN-TJ-FTZ/lists", tokens, tmp_path, env
+    process.terminate()
+    _out, errors = process.communicate(timeout=30)
+    assert "Unhandled error" not in errors, errors
+
+
+def _at_once(*calls) -> list:
+    results: list = [None] * len(calls)
+    threads = [threading.Thread(target=lambda n=n, c=c: results.__setitem__(n, c())) for n, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_workers_writing_at_once_never_fail_and_one_publication_wins(server):
+    lists, tokens, cwd, env = server
+    for n in range(ROUNDS):
+        version = f"race-{n}"
+        assert _request(lists, tianjin_list(version=version), tokens["tj"])[0] == 201
+        assert _request(f"{lists}/{version}/submit", {}, tokens["tj"])[0] == 200
+        assert (
+            _request(f"{lists}/{version}/approval", {"decision": "approved", "document_no": "x"}, tokens["tjc"])[0]
+            == 200
+        )
+        filings = _at_once(*(
+            lambda a=a, v=version: _request(f"{lists}/{v}/filings", {"authority": a, "filing_no": a}, tokens[a])
+            for a in ("CAC", "NDA")
+        ))  # fmt: skip
+        assert sorted(status for status, _ in filings) == [200, 200]
+        assert sorted(body["status"] for _, body in filings) == ["approved", "filed"]
+        publications = _at_once(*(
+            lambda v=version: _request(f"{lists}/{v}/publish", {"effective_from": "2030-01-01"}, tokens["tj"])
+            for _ in range(3)
+        ))  # fmt: skip
+        assert sorted(status for status, _ in publications) == [200, 409, 409]
+    verified = _registry("audit", "verify", cwd=cwd, env=env)
+    assert verified.returncode == 0 and "intact" in verified.stdout
