@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# Counts live in each worker process's memory: the limit is per client and per worker.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", headers_enabled=True)
+# Counters live in a SQLite file in the instance folder (registry.ratelimit_storage), shared by all
+# worker processes, so a client gets the configured limit once, not once per worker.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
 def anonymous_check_limit() -> str:
@@ -22,5 +25,10 @@ def signed_in() -> bool:
 
 def init_app(app: Flask) -> None:
     """Attach the limiter; ``RATE_LIMIT = "off"`` disables it."""
+    import registry.ratelimit_storage  # noqa: F401  (registers the registry+sqlite:// scheme)
+
     app.config["RATELIMIT_ENABLED"] = str(app.config.get("RATE_LIMIT", "")).lower() != "off"
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", f"registry+sqlite://{Path(app.instance_path) / 'ratelimits.sqlite3'}"
+    )
     limiter.init_app(app)
