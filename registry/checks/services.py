@@ -59,10 +59,11 @@ def list_in_force(session: Session, zone: str, on: date) -> CompiledList | None:
     return compiled_version(session, ref.id, ref.digest) if ref else None
 
 
-def _engine_request(zone: str, on: date, processor: dict[str, Any], dataset: dict[str, Any],
-                    cumulative: dict[str, Any] | None, grounds: Iterable[str]) -> CheckRequest:  # fmt: skip
+def _engine_request(request: dict[str, Any], on: date) -> CheckRequest:
+    """The engine's view of a normalised request (see :func:`_normalised`)."""
+    processor, dataset, cumulative = request["processor"], request["dataset"], request["cumulative"]
     return CheckRequest(
-        zone=zone,
+        zone=request["zone"],
         on=on,
         processor=Processor(in_zone=processor["in_zone"], ciio=processor["ciio"]),
         dataset=Dataset(
@@ -70,10 +71,10 @@ def _engine_request(zone: str, on: date, processor: dict[str, Any], dataset: dic
             personal_info_subjects=dataset["personal_info_subjects"],
             sensitive_pi_subjects=dataset["sensitive_pi_subjects"],
             important_data=dataset["important_data"],
-            attributes=dict(dataset.get("attributes") or {}),
+            attributes=dataset["attributes"],
         ),
         cumulative=Cumulative(cumulative["personal_info_subjects"], cumulative["sensitive_pi_subjects"]),
-        grounds=frozenset(grounds),
+        grounds=frozenset(request["grounds"]),
     )
 
 
@@ -98,13 +99,9 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
 
 
 def _check_one(
-    compiled: CompiledList | None, request: dict[str, Any], secret_key: str, checked_at: str
+    compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
-    engine_request = _engine_request(
-        request["zone"], date.fromisoformat(request["on"]), request["processor"], request["dataset"],
-        request["cumulative"], request["grounds"],
-    )  # fmt: skip
-    result = determine(engine_request, compiled).to_dict()
+    result = determine(_engine_request(request, on), compiled).to_dict()
     if compiled is not None and not compiled.items_complete:
         _point_to_the_full_list(result, compiled)
     result["receipt"] = issue_receipt(secret_key, request, result, checked_at)
@@ -131,7 +128,7 @@ def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> dic
     compiled = list_in_force(session, checked["zone"], on)
     request = _normalised(checked["zone"], on, checked["processor"], checked["dataset"],
                           checked.get("cumulative"), checked.get("grounds", []))  # fmt: skip
-    return _check_one(compiled, request, secret_key, iso_utc(utcnow()))
+    return _check_one(compiled, request, on, secret_key, iso_utc(utcnow()))
 
 
 _dataset_schema = BatchDatasetSchema()
@@ -161,7 +158,7 @@ def run_batch(
             results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
             continue
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
-        result = _check_one(compiled, request, secret_key, checked_at)
+        result = _check_one(compiled, request, on, secret_key, checked_at)
         results.append({"label": dataset.get("label"), **result})
     return results
 

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -554,11 +554,6 @@ def revoke(
     version.status = new_status
     version.revoked_on = revoked_on
     return _step(session, account, version, "revoked", reason=reason, on=revoked_on)
-
-
-def count_items(session: Session, version: ListVersion) -> int:
-    """Return the number of items of ``version`` without loading them."""
-    return session.exec(select(func.count()).select_from(ListItem).where(ListItem.list_version_id == version.id)).one()
 
 
 # --- spreadsheets --------------------------------------------------------------------------
