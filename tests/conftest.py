@@ -99,18 +99,32 @@ def empty_database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SECRET_KEY": "test-secret-" + "k" * 40,
-            "RATE_LIMIT": "off",
-        }
-    )
-    yield app
-    get_engine(app).dispose()
+def make_app(database_url: str, tmp_path: Path):
+    """Create test apps on this test's database: ``make_app(MAX_CONTENT_LENGTH=2048)``."""
+    made = []
+
+    def make(instance: str = "instance", **config: Any):
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": database_url,
+                "INSTANCE_PATH": str(tmp_path / instance),
+                "SECRET_KEY": "test-secret-" + "k" * 40,
+                "RATE_LIMIT": "off",
+                **config,
+            }
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        get_engine(app).dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

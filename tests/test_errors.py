@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,8 +18,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from registry import create_app
-from registry.db import get_engine
 from tests.factories import tianjin_list
 
 ZONE = "CN-TJ-FTZ"
@@ -172,9 +169,7 @@ def test_an_unknown_zone_is_404_to_readers(anonymous, path):
     ],
 )
 def test_an_unknown_zone_is_404_to_writers(people, who, method, step, body):
-    response = getattr(people[who], method)(
-        f"{UNKNOWN_ZONE}/lists{step}", json=body, headers={"If-Match": "*"}
-    )
+    response = getattr(people[who], method)(f"{UNKNOWN_ZONE}/lists{step}", json=body, headers={"If-Match": "*"})
     assert_problem(response, 404)
 
 
@@ -197,9 +192,7 @@ def test_an_unknown_version_is_404_to_readers(people, version):
     ],
 )
 def test_an_unknown_version_is_404_to_writers(people, who, method, step, body):
-    response = getattr(people[who], method)(
-        f"{LISTS}/1999{step}", json=body, headers={"If-Match": "*"}
-    )
+    response = getattr(people[who], method)(f"{LISTS}/1999{step}", json=body, headers={"If-Match": "*"})
     assert_problem(response, 404)
 
 
@@ -223,19 +216,8 @@ def test_an_invalid_in_force_date_is_422(anonymous):
 
 
 @pytest.fixture
-def small_app(database_url: str, tmp_path: Path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "small-instance"),
-            "SECRET_KEY": "test-secret-" + "k" * 40,
-            "RATE_LIMIT": "off",
-            "MAX_CONTENT_LENGTH": 2048,
-        }
-    )
-    yield app
-    get_engine(app).dispose()
+def small_app(make_app):
+    return make_app("small-instance", MAX_CONTENT_LENGTH=2048)
 
 
 def test_a_body_over_the_limit_is_413_and_creates_nothing(small_app, make_account):
@@ -268,30 +250,17 @@ def test_a_replacement_over_the_limit_is_413(small_app, make_account):
     assert client.get(URL, headers=headers).headers["ETag"] == etag
 
 
-def test_the_limit_comes_from_registry_max_body_bytes(
-    database_url, tmp_path, make_account, monkeypatch
-):
+def test_the_limit_comes_from_registry_max_body_bytes(make_app, make_account, monkeypatch):
     monkeypatch.setenv("REGISTRY_MAX_BODY_BYTES", "2048")
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "INSTANCE_PATH": str(tmp_path / "env-instance"),
-            "SECRET_KEY": "test-secret-" + "k" * 40,
-            "RATE_LIMIT": "off",
-        }
+    app = make_app("env-instance")
+    assert app.config["MAX_CONTENT_LENGTH"] == 2048
+    token = make_account("tianjin-admin", "zone_admin", zone=ZONE)
+    response = app.test_client().post(
+        LISTS,
+        json=tianjin_list(version=VERSION, title="清单" * 2000),
+        headers={"Authorization": f"Bearer {token}"},
     )
-    try:
-        assert app.config["MAX_CONTENT_LENGTH"] == 2048
-        token = make_account("tianjin-admin", "zone_admin", zone=ZONE)
-        response = app.test_client().post(
-            LISTS,
-            json=tianjin_list(version=VERSION, title="清单" * 2000),
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert_problem(response, 413)
-    finally:
-        get_engine(app).dispose()
+    assert_problem(response, 413)
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -324,9 +293,7 @@ API_CALLS = [
 @pytest.mark.parametrize("authorization", BAD_AUTHORIZATION)
 @pytest.mark.parametrize(("method", "path"), API_CALLS, ids=[f"{m} {p}" for m, p in API_CALLS])
 def test_a_bad_token_is_401_on_every_api_call(client, method, path, authorization):
-    response = getattr(client, method)(
-        path, json={}, headers={"Authorization": authorization, "If-Match": "*"}
-    )
+    response = getattr(client, method)(path, json={}, headers={"Authorization": authorization, "If-Match": "*"})
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
@@ -392,9 +359,7 @@ def test_a_decision_is_dated_today_in_shanghai_by_default(people):
 
 def test_a_decision_keeps_the_date_it_was_given(people):
     bring_to(people, "submitted")
-    response = people["tianjin_approver"].post(
-        f"{URL}/approval", json={**APPROVAL, "decided_on": "2099-01-10"}
-    )
+    response = people["tianjin_approver"].post(f"{URL}/approval", json={**APPROVAL, "decided_on": "2099-01-10"})
     assert response.get_json()["approval"]["decided_on"] == "2099-01-10"
 
 
@@ -434,9 +399,7 @@ def test_an_incomplete_filing_is_422_and_changes_nothing(people, body):
     assert snapshot(people) == before
 
 
-@pytest.mark.parametrize(
-    "body", [{}, {"effective_from": None}, {"effective_from": "1 May 2099"}], ids=repr
-)
+@pytest.mark.parametrize("body", [{}, {"effective_from": None}, {"effective_from": "1 May 2099"}], ids=repr)
 def test_publishing_without_a_valid_effective_date_is_422(people, body):
     bring_to(people, "filed")
     before = snapshot(people)
@@ -524,9 +487,7 @@ NUL_CASES = [
 
 
 @pytest.mark.parametrize(("who", "method", "path", "stage", "body"), NUL_CASES)
-def test_a_nul_character_in_a_text_field_is_never_a_server_error(
-    people, who, method, path, stage, body
-):
+def test_a_nul_character_in_a_text_field_is_never_a_server_error(people, who, method, path, stage, body):
     bring_to(people, stage)
     response = getattr(people[who], method)(path, json=body, headers={"If-Match": "*"})
     # Refused at the field on every database (PostgreSQL cannot store NUL at all).
@@ -576,8 +537,7 @@ json_leaves = (
 json_values = st.recursive(
     json_leaves,
     lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(FIELD_NAMES) | _text, children, max_size=4)
+        st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(FIELD_NAMES) | _text, children, max_size=4)
     ),
     max_leaves=16,
 )
@@ -653,9 +613,7 @@ def test_no_body_ever_makes_the_server_fail(people, who, method, path, stage, ba
     def throw(payload: tuple[str, Any]) -> None:
         kind, value = payload
         data = json.dumps(value, ensure_ascii=False).encode() if kind == "json" else value
-        response = getattr(caller, method)(
-            path, data=data, content_type="application/json", headers={"If-Match": "*"}
-        )
+        response = getattr(caller, method)(path, data=data, content_type="application/json", headers={"If-Match": "*"})
         assert response.status_code < 500, (payload, response.get_data(as_text=True))
         if response.status_code >= 400:
             assert_problem(response, response.status_code)

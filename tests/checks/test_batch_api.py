@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-from registry import create_app
 from tests.lifecycle_helpers import Tianjin
 
 BATCH = "/api/v1/checks/batch"
@@ -129,13 +128,8 @@ def test_a_csv_that_is_not_utf8_is_a_422(client):
     assert response.status_code == 422 and "UTF-8" in response.get_json()["errors"]["_schema"][0]
 
 
-def _app_with(database_url, tmp_path, **config):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i"),
-                       "SECRET_KEY": "k" * 64, "RATE_LIMIT": "off", **config})  # fmt: skip
-
-
-def test_batch_size_and_body_size_are_limited(database_url, tmp_path):
-    client = _app_with(database_url, tmp_path, MAX_BATCH_DATASETS=3, MAX_CONTENT_LENGTH=2000).test_client()
+def test_batch_size_and_body_size_are_limited(make_app):
+    client = make_app(MAX_BATCH_DATASETS=3, MAX_CONTENT_LENGTH=2000).test_client()
     four = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}, "datasets": [_dataset(["A"])] * 4}
     too_many = client.post(BATCH, json=four)
     assert too_many.status_code == 422 and "At most 3" in too_many.get_json()["errors"]["datasets"][0]
@@ -143,11 +137,11 @@ def test_batch_size_and_body_size_are_limited(database_url, tmp_path):
     assert too_big.status_code == 413 and too_big.content_type == "application/problem+json"
 
 
-def test_anonymous_checks_are_rate_limited_but_accounts_are_not(database_url, tmp_path):
+def test_anonymous_checks_are_rate_limited_but_accounts_are_not(make_app):
     from registry.accounts.services import create_account
     from registry.db import get_session, writing
 
-    app = _app_with(database_url, tmp_path, RATE_LIMIT="2/minute")
+    app = make_app(RATE_LIMIT="2/minute")
     with app.app_context(), writing():
         _account, token = create_account(get_session(), "acme-tool", "admin")
         get_session().commit()
