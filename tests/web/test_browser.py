@@ -14,6 +14,7 @@ from collections import deque
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from registry import clock
 from tests.web.conftest import PASSWORD, TIANJIN, add_people, screenshot
@@ -71,9 +72,9 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
         admin.fill("#f-items-2-name_zh", "人类遗传资源信息")
         admin.get_by_role("button", name="保存草稿").click()
         admin.wait_for_url(f"{base}/zones/{TIANJIN}/lists/2026")
-        assert admin.get_by_text("草稿已保存").is_visible()
+        expect(admin.get_by_text("草稿已保存")).to_be_visible()
         admin.get_by_role("button", name="提交审批").click()
-        assert admin.get_by_text("已提交审批").first.is_visible()
+        expect(admin.get_by_text("已提交审批").first).to_be_visible()
 
         # The Tianjin commission finds it in its queue and approves it with a document number.
         commission = as_person("tianjin-commission")
@@ -82,7 +83,7 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
         commission.get_by_role("link", name="审批").last.click()
         commission.get_by_label("批准文号").fill("津网信委〔2026〕7号")
         commission.get_by_role("button", name="提交决定").click()
-        assert commission.get_by_text("已批准（文号：津网信委〔2026〕7号）").is_visible()
+        expect(commission.get_by_text("已批准（文号：津网信委〔2026〕7号）")).to_be_visible()
 
         # CAC and NDA each record their filing.
         for name, number in (("cac-filer", "网信备〔2026〕12号"), ("nda-filer", "数据备〔2026〕3号")):
@@ -91,22 +92,22 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
             filer.get_by_role("link", name="备案").last.click()
             filer.get_by_label("备案号").fill(number)
             filer.get_by_role("button", name="记录备案").click()
-            assert filer.get_by_text(f"已记录备案（备案号：{number}）").is_visible()
+            expect(filer.get_by_text(f"已记录备案（备案号：{number}）")).to_be_visible()
 
         # The administrator publishes it, in force from today.
         admin.reload()
         admin.get_by_label("施行日期").fill(today)
         admin.get_by_role("button", name="发布").click()
-        assert admin.get_by_text("已发布，自").is_visible()
+        expect(admin.get_by_text("已发布，自")).to_be_visible()
 
         # And the public sees it in force, with its approval and filings.
         public = new_page(browser.new_context(locale="zh-CN"), watch)
         public.goto(base)
         card = public.locator(".zone-card", has_text="中国（天津）自由贸易试验区")
-        assert card.get_by_role("link", name="2026").is_visible()
+        expect(card.get_by_role("link", name="2026")).to_be_visible()
         card.get_by_role("link", name="2026").click()
         for fact in ("津网信委〔2026〕7号", "网信备〔2026〕12号", "数据备〔2026〕3号", "今日施行"):
-            assert public.get_by_text(fact).first.is_visible(), fact
+            expect(public.get_by_text(fact).first, fact).to_be_visible()
         public.context.close()
     finally:
         for context in contexts.values():
@@ -126,8 +127,8 @@ def test_a_company_checks_a_dataset_prints_the_determination_and_verifies_the_re
     page.locator("#f-tree-filter").wait_for(state="visible")
     page.fill("#f-tree-filter", "车辆流量")
     box = page.locator("input[value='AUTO.IMPORTANT.D2']")
-    assert box.is_visible()
-    assert not page.locator("input[value='AI']").is_visible()
+    expect(box).to_be_visible()
+    expect(page.locator("input[value='AI']")).not_to_be_visible()
     box.check()
     page.check("#f-processor-in_zone")
     page.check("#f-processor-ciio-no")
@@ -139,14 +140,14 @@ def test_a_company_checks_a_dataset_prints_the_determination_and_verifies_the_re
 
     outcome = page.locator(".outcome__title")
     assert outcome.inner_text() == "须申报数据出境安全评估"
-    assert page.get_by_text("AUTO-ID-02").first.is_visible()
-    assert page.get_by_text("第六条").first.is_visible()
+    expect(page.get_by_text("AUTO-ID-02").first).to_be_visible()
+    expect(page.get_by_text("第六条").first).to_be_visible()
     screenshot(page, "determination")
 
     # Printed: the print stylesheet drops navigation and forms, and Chromium makes a PDF of it.
     page.emulate_media(media="print")
-    assert not page.locator(".mainnav").is_visible()
-    assert page.locator(".outcome__title").is_visible()
+    expect(page.locator(".mainnav")).not_to_be_visible()
+    expect(page.locator(".outcome__title")).to_be_visible()
     screenshot(page, "determination-print")
     pdf = tmp_path / "determination.pdf"
     page.pdf(path=str(pdf), format="A4")
@@ -170,11 +171,11 @@ def test_an_empty_form_is_answered_with_messages_next_to_each_field(seeded_serve
     page.goto(f"{seeded_server.url}/check")
     page.get_by_role("button", name="查看结论").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # focus moves to it
-    assert page.locator("#f-dataset-personal_info_subjects-error").is_visible()
+    # The script that moves the focus runs after the page is parsed: wait for it rather than race it.
+    expect(summary).to_be_focused()
+    expect(page.locator("#f-dataset-personal_info_subjects-error")).to_be_visible()
     summary.get_by_role("link", name="个人信息涉及人数", exact=True).click()  # the summary leads to the field
-    assert page.evaluate("document.activeElement.id") == "f-dataset-personal_info_subjects"
+    expect(page.locator("#f-dataset-personal_info_subjects")).to_be_focused()
     watch.assert_clean(expected_statuses=(422,))  # the form's answer to invalid input
 
 
@@ -196,8 +197,8 @@ def test_a_company_uploads_its_inventory(seeded_server, page, watch, tmp_path):
     page.check("#f-ciio-no")
     page.set_input_files("#f-file", str(inventory))
     page.get_by_role("button", name="上传并自查").click()
-    assert page.locator("svg.bars").is_visible()
-    assert page.locator("table.table--results tbody tr").count() == 4
+    expect(page.locator("svg.bars")).to_be_visible()
+    expect(page.locator("table.table--results tbody tr")).to_have_count(4)
     screenshot(page, "inventory-results")
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
@@ -214,17 +215,17 @@ def test_the_language_switch_is_remembered_across_pages(seeded_server, page, wat
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.url == f"{base}/"
+    expect(page).to_have_url(f"{base}/")
     page.get_by_role("link", name="Check a dataset").first.click()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Check a dataset", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Check a dataset", level=1)).to_be_visible()
     page.goto(f"{base}/zones/CN-TJ-FTZ/lists/2024")
-    assert page.get_by_text("Only part of this list is in the registry").is_visible()
-    assert page.get_by_text("9 May 2024").first.is_visible()
+    expect(page.get_by_text("Only part of this list is in the registry")).to_be_visible()
+    expect(page.get_by_text("9 May 2024").first).to_be_visible()
     screenshot(page, "version-en")
     page.get_by_role("link", name="中文").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
-    assert page.get_by_text("2024年5月9日").first.is_visible()
+    expect(page.get_by_text("2024年5月9日").first).to_be_visible()
     watch.assert_clean()
 
 
@@ -298,6 +299,6 @@ def test_forged_posts_and_unauthorised_visits_are_refused(app, seeded_server, pa
     sign_in(page, base, "beijing-admin")
     response = page.goto(f"{base}/staff/zones/{TIANJIN}/drafts/new")
     assert response.status == 403
-    assert page.get_by_role("heading", name="无权访问").is_visible()
+    expect(page.get_by_role("heading", name="无权访问")).to_be_visible()
     # A signed-in session without the form's token is still refused.
     assert page.request.post(f"{base}/staff/zones/CN-BJ-FTZ/drafts/new", form={"version": "x"}).status == 400
