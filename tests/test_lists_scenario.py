@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from registry.accounts.models import Account
+from registry.db import get_engine
+from registry.lists import services
 from tests.factories import tianjin_list
 from tests.lifecycle_helpers import Tianjin
 
@@ -166,3 +172,18 @@ def test_a_submitted_version_is_frozen_even_in_the_database(app, as_user):
         connection.execute(text("UPDATE list_item SET mechanism = 'standard_contract_or_certification'"))
     with pytest.raises(DatabaseError, match="frozen"), engine.begin() as connection:
         connection.execute(text("DELETE FROM list_item"))
+
+
+def test_a_listing_counts_each_versions_items_without_loading_them(app, as_user):
+    tj = Tianjin(as_user)
+    tj.bring_to("published")
+    tj.draft("2025", items=[])
+    tj.draft("2026")
+    listing = tj.admin.get(tj.url()).get_json()
+    assert [(v["version"], v["item_count"]) for v in listing] == [("2026", 3), ("2025", 0), ("2024", 3)]
+
+    with app.app_context(), Session(get_engine(app)) as session:
+        admin = session.exec(select(Account).where(Account.name == "tianjin-admin")).one()
+        versions = services.list_versions(session, admin, tj.zone)
+        assert all({"items", "categories"} <= inspect(v).unloaded for v in versions)
+        assert services.item_counts(session, versions) == {v.id: len(v.items) for v in versions}

@@ -63,7 +63,10 @@ class Versions(MethodView):
     @_errors(401, 404)
     def get(self, zone: str):
         """List a zone's versions, newest first, without items (drafts only for those who may see them)."""
-        return [services.summary_dict(v) for v in services.list_versions(get_session(), current_account(), zone)]
+        session = get_session()
+        versions = services.list_versions(session, current_account(), zone)
+        counts = services.item_counts(session, versions)
+        return [services.summary_dict(v, counts[v.id]) for v in versions]
 
     @_authorized(Action.CREATE)
     @blp.arguments(ListVersionCreateSchema)

@@ -11,8 +11,9 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session, select
 
 from registry import clock
@@ -90,10 +91,15 @@ def _version_for_action(session: Session, zone: Zone, version: str) -> ListVersi
 
 
 def list_versions(session: Session, viewer: Account | None, zone_code: str) -> list[ListVersion]:
-    """Return the versions of a zone that ``viewer`` may see, newest first."""
+    """Return the versions of a zone that ``viewer`` may see, newest first.
+
+    Their items and categories are loaded only if asked for: a listing needs the counts
+    (:func:`item_counts`), not every item of every version.
+    """
     zone = get_zone(session, zone_code)
     statement = (
         select(ListVersion)
+        .options(lazyload(ListVersion.items), lazyload(ListVersion.categories))
         .where(
             ListVersion.zone_code == zone.code,
             ListVersion.status.in_(sorted(visible_statuses(viewer, zone))),
@@ -101,6 +107,17 @@ def list_versions(session: Session, viewer: Account | None, zone_code: str) -> l
         .order_by(ListVersion.created_at.desc(), ListVersion.id.desc())
     )
     return list(session.exec(statement))
+
+
+def item_counts(session: Session, versions: list[ListVersion]) -> dict[int, int]:
+    """Return the number of items of each version, by id, in one grouped query."""
+    ids = [v.id for v in versions]
+    if not ids:
+        return {}
+    counts = dict.fromkeys(ids, 0)
+    statement = select(ListItem.list_version_id, func.count()).where(ListItem.list_version_id.in_(ids))
+    counts.update(session.exec(statement.group_by(ListItem.list_version_id)).all())
+    return counts
 
 
 # Built once with bound parameters: checks run this on every request, and SQLAlchemy then reuses
@@ -213,8 +230,11 @@ def _history_entry(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def summary_dict(version: ListVersion) -> dict[str, Any]:
-    """Return a version without its items, categories and history."""
+def summary_dict(version: ListVersion, item_count: int | None = None) -> dict[str, Any]:
+    """Return a version without its items, categories and history.
+
+    ``item_count`` saves loading the items when the caller has counted them (:func:`item_counts`).
+    """
     return {
         "zone": version.zone_code,
         "version": version.version,
@@ -226,7 +246,7 @@ def summary_dict(version: ListVersion) -> dict[str, Any]:
         "scope": list(version.scope),
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
-        "item_count": len(version.items),
+        "item_count": len(version.items) if item_count is None else item_count,
         "approval": (
             {"document_no": version.approval_document_no, "decided_on": version.approved_on}
             if version.approval_document_no

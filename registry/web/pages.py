@@ -161,6 +161,7 @@ def zone_page(zone: str):
         "web/zone.html",
         zone=found,
         versions=versions,
+        item_counts=services.item_counts(session, versions),
         in_force=in_force,
         lanes=lanes,
         chart=chart,
