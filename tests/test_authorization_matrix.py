@@ -205,9 +205,7 @@ def test_the_tianjin_approver_may_also_revoke(people):
 
 def test_both_filings_make_the_version_filed_whatever_the_order(people):
     bring_to(people, "approved")
-    assert people["nda_filer"].post(f"{URL}/filings", json=NDA_FILING).get_json()["status"] == (
-        "approved"
-    )
+    assert people["nda_filer"].post(f"{URL}/filings", json=NDA_FILING).get_json()["status"] == ("approved")
     response = people["cac_filer"].post(f"{URL}/filings", json=CAC_FILING)
     assert response.status_code == 200
     assert response.get_json()["status"] == "filed"
@@ -243,9 +241,7 @@ def test_an_anonymous_caller_hears_401_before_any_validation(people, method, pat
 def test_a_beijing_administrator_hears_403_not_422_for_an_invalid_body(people, method, path, stage):
     bring_to(people, stage)
     before = snapshot(people)
-    response = getattr(people["beijing_admin"], method)(
-        path, json=GARBAGE, headers={"If-Match": "*"}
-    )
+    response = getattr(people["beijing_admin"], method)(path, json=GARBAGE, headers={"If-Match": "*"})
     assert response.status_code == 403
     assert "errors" not in response.get_json()
     assert snapshot(people) == before
@@ -271,9 +267,7 @@ def test_a_beijing_administrator_cannot_create_a_draft_for_tianjin_even_via_its_
 
 
 def test_the_beijing_administrator_still_acts_in_its_own_zone(people):
-    response = people["beijing_admin"].post(
-        "/api/v1/zones/CN-BJ-FTZ/lists", json=tianjin_list(version=VERSION)
-    )
+    response = people["beijing_admin"].post("/api/v1/zones/CN-BJ-FTZ/lists", json=tianjin_list(version=VERSION))
     assert response.status_code == 201
     assert response.get_json()["zone"] == "CN-BJ-FTZ"
 
@@ -298,9 +292,7 @@ VISIBILITY = [
     pytest.param(
         stage,
         who,
-        id=f"{who} {'sees' if stage in SEES[who] else 'does not see'} a {stage} version".replace(
-            " ", "_"
-        ),
+        id=f"{who} {'sees' if stage in SEES[who] else 'does not see'} a {stage} version".replace(" ", "_"),
     )
     for stage in READ_STAGES
     for who in ACCOUNTS

@@ -225,9 +225,7 @@ def test_a_repeated_item_code_is_reported_as_the_contract_shows(tianjin):
 
 
 def test_a_repeated_category_is_reported_under_its_own_index(tianjin):
-    errors = assert_invalid(
-        tianjin.post(LISTS, json=with_extra_category("HEALTH")()), {("categories", "6", "code")}
-    )
+    errors = assert_invalid(tianjin.post(LISTS, json=with_extra_category("HEALTH")()), {("categories", "6", "code")})
     assert errors == {"categories": {"6": {"code": ["Duplicate code."]}}}
 
 
@@ -236,9 +234,7 @@ def test_every_invalid_field_is_reported_at_once(tianjin):
     del body["title"]
     body["scope"] = ["AUTO", "FIN"]
     response = tianjin.post(LISTS, json=body)
-    assert_invalid(
-        response, {("title",), ("scope", "1"), ("items", "1", "code"), ("items", "1", "level")}
-    )
+    assert_invalid(response, {("title",), ("scope", "1"), ("items", "1", "code"), ("items", "1", "level")})
 
 
 @pytest.mark.parametrize("value", NOT_OBJECTS, ids=repr)
@@ -267,9 +263,7 @@ def test_creating_an_existing_version_is_409_and_leaves_it_alone(tianjin, draft)
 
 
 def test_read_only_fields_sent_on_creation_are_ignored(tianjin):
-    response = tianjin.post(
-        LISTS, json=content(status="published", effective_from="2024-05-10", digest="0" * 64)
-    )
+    response = tianjin.post(LISTS, json=content(status="published", effective_from="2024-05-10", digest="0" * 64))
     assert response.status_code == 201
     created = response.get_json()
     assert (created["status"], created["effective_from"], created["digest"]) == (
@@ -291,9 +285,7 @@ def test_the_clauses_default_to_true(tianjin):
 
 
 @pytest.mark.parametrize(("scenario", "build", "paths"), INVALID_CONTENT, ids=INVALID_IDS)
-def test_an_invalid_replacement_is_refused_and_changes_nothing(
-    tianjin, draft, scenario, build, paths
-):
+def test_an_invalid_replacement_is_refused_and_changes_nothing(tianjin, draft, scenario, build, paths):
     assert_invalid(tianjin.put(URL, json=build(), headers={"If-Match": draft}), paths)
     assert tianjin.get(URL).headers["ETag"] == draft
 
@@ -318,9 +310,7 @@ def test_a_replacement_that_is_not_an_object_is_refused_as_a_whole(tianjin, draf
 
 
 def test_malformed_json_in_a_replacement_is_400(tianjin, draft):
-    response = tianjin.put(
-        URL, data='{"title": ', content_type="application/json", headers={"If-Match": draft}
-    )
+    response = tianjin.put(URL, data='{"title": ', content_type="application/json", headers={"If-Match": draft})
     assert response.status_code == 400
     assert response.mimetype == PROBLEM_JSON
     assert tianjin.get(URL).headers["ETag"] == draft

@@ -66,9 +66,7 @@ def test_the_document_is_valid_openapi(spec):
     assert spec["info"]["version"]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), CONTRACT_CALLS, ids=[f"{m.upper()} {p}" for m, p in CONTRACT_CALLS]
-)
+@pytest.mark.parametrize(("method", "path"), CONTRACT_CALLS, ids=[f"{m.upper()} {p}" for m, p in CONTRACT_CALLS])
 def test_every_contract_call_is_documented(spec, method, path):
     assert path in spec["paths"], sorted(spec["paths"])
     assert method in spec["paths"][path]
