@@ -849,6 +849,11 @@ class _Article6(NamedTuple):
     matched: tuple[ListItem, ...]
     reason: str
     missing: frozenset[str] = frozenset()
+    # Items the data may still fall under once a fact is known (a figure a condition needs, or
+    # items below a category that is broader than them): each mechanism with the facts it awaits.
+    open_items: tuple[tuple[Mechanism, frozenset[str]], ...] = ()
+    # Whether a fact the request did not give could still put the data outside the list.
+    could_be_outside: bool = False
 
     @property
     def mechanism(self) -> Mechanism | None:
@@ -862,6 +867,7 @@ class _CategoryResult(NamedTuple):
     out_of_scope: bool
     doubts: tuple[str, ...]  # why it cannot be ruled out
     missing: frozenset[str]
+    open_items: tuple[tuple[Mechanism, frozenset[str]], ...]  # see _Article6
 
 
 def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
@@ -887,7 +893,7 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
 
 
 def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Facts) -> _CategoryResult:
-    matched, doubts = [], []
+    matched, doubts, open_items = [], [], []
     missing: frozenset[str] = frozenset()
     for item in lookup.covering_items:
         if not item.conditions:
@@ -899,15 +905,17 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
         elif holds.value is None:
             missing |= holds.missing
             doubts.append(f"item {item.label()} covers it but " + "; ".join(notes))
+            open_items.append((_mechanism(item.mechanism), holds.missing))
     in_scope = lookup.in_scope
     if lookup.broader_than_items:
         doubts.append("it is broader than items of the list (they lie below it)")
+        open_items.extend((_mechanism(m), frozenset()) for m in lookup.mechanisms_below)
     if not in_scope and lookup.broader_than_scope:
         doubts.append("it is broader than a scope code of the list (part of it is in scope)")
     if not compiled.items_complete and (in_scope or lookup.broader_than_scope):
         doubts.append("this record holds only part of the list's items (items_complete is false)")
     out_of_scope = not in_scope and not lookup.broader_than_scope  # CategoryLookup.out_of_scope
-    return _CategoryResult(lookup.category, tuple(matched), out_of_scope, tuple(doubts), missing)
+    return _CategoryResult(lookup.category, tuple(matched), out_of_scope, tuple(doubts), missing, tuple(open_items))
 
 
 def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Facts) -> _Article6:
@@ -947,9 +955,11 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
     matched: dict[str, ListItem] = {}
     matches, out_of_scope, doubtful, outside = [], [], [], []
     doubtful_missing: frozenset[str] = frozenset()
+    open_items: list[tuple[Mechanism, frozenset[str]]] = []
     for category in request.dataset.categories:
         r = _judge_category(compiled, compiled.lookup(category), facts)
         label = compiled.category_label(category)
+        open_items.extend(r.open_items)
         if r.matched:
             for item, notes in r.matched:
                 matched[item.code] = item
@@ -958,10 +968,13 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
                     f"Category {label} matches item {item.label()} of {the_list}, "
                     f"which requires {_mechanism_text(item.mechanism)}{note}."
                 )
+            if r.doubts:
+                matches.append(f"Category {label} may fall under more of the list: " + "; ".join(r.doubts) + ".")
         elif r.out_of_scope:
             out_of_scope.append(
                 f"Category {label} is outside the scope of {the_list} ({', '.join(compiled.scope) or 'none'}): "
                 "the list does not cover it, so the national rules apply to it."
+                + (" Yet items of the list cannot be ruled out: " + "; ".join(r.doubts) + "." if r.doubts else "")
             )
         elif r.doubts:
             doubtful.append(f"Category {label} cannot be ruled out: " + "; ".join(r.doubts) + ".")
@@ -997,9 +1010,15 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             + f", and the request does not say whether this one is "
             f"({', '.join(_ordered(processor_missing))}).",
         )
-        return _Article6(Article6Status.UNDETERMINED, (), " ".join(sentences), processor_missing)
+        could_be_outside = status is Article6Status.OUTSIDE or (
+            status is Article6Status.UNDETERMINED and compiled.items_complete
+        )
+        return _Article6(
+            Article6Status.UNDETERMINED, (), " ".join(sentences), processor_missing, could_be_outside=could_be_outside
+        )
     items = tuple(sorted(matched.values(), key=lambda item: item.code))
-    return _Article6(status, items, " ".join(sentences), missing)
+    could_be_outside = status is Article6Status.UNDETERMINED and compiled.items_complete
+    return _Article6(status, items, " ".join(sentences), missing, tuple(open_items), could_be_outside)
 
 
 # --- the determination ------------------------------------------------------------------------
@@ -1016,8 +1035,9 @@ def determine(
     ``compiled`` is the zone's list version in force on ``request.on`` (None when none is).
     ``articles`` are the texts to quote (default: :func:`load_articles`). Exemptions come first
     (Arts. 3–6, 从其规定); otherwise the outcome is what the list and Arts. 7–8 require, or
-    ``undetermined`` when that depends on a fact the request did not give — unless the known facts
-    already require a security assessment, than which nothing is stricter.
+    ``undetermined`` when a fact the request did not give could change it: an exemption that may
+    still apply, or an item the data may still fall under that is stricter than the answer. A
+    security assessment the known facts require stands when nothing missing could exempt.
     """
     quotes = _default_quotes() if articles is None else _Quotes(articles)
     facts = _Facts(request)
@@ -1030,8 +1050,9 @@ def determine(
     if art6.status is Article6Status.OUTSIDE:
         exemptions.append(_Test("art6", TRUE, art6.reason))
     applying = []
-    # An exemption that could apply were a fact given keeps the answer open ("when in doubt").
-    open_exemption = art6.status is Article6Status.UNDETERMINED
+    # An exemption that could apply were a fact given keeps the answer open ("when in doubt"):
+    # one of Arts. 3-5, or Art. 6 when a missing fact could still put the data outside the list.
+    open_exemption = art6.could_be_outside
     for test in exemptions:
         if test.applies.value:
             applying.append(test.basis)
@@ -1039,10 +1060,11 @@ def determine(
             open_exemption = True
     applied = tuple(applying)
 
+    awaited: frozenset[str] = frozenset()
     if applied:
         outcome, basis = Outcome.EXEMPT, applied
     else:
-        outcome, basis = _required(art6, rules, open_exemption)
+        outcome, basis, awaited = _required(art6, rules, open_exemption)
 
     holds_pi = facts.holds_pi
     duties = ("art10", "art11") if holds_pi.value is not False else ("art11",)
@@ -1061,7 +1083,7 @@ def determine(
         _entry(quotes, 10, holds_pi, _article10_text(facts)),
         quotes.article11(),
     )
-    missing_facts = _ordered(frozenset().union(*[e.missing for e in explanation]))
+    missing_facts = _ordered(frozenset().union(awaited, *[e.missing for e in explanation]))
     return Determination(
         article6_status=art6.status,
         list_ref=compiled.ref if compiled is not None else None,
@@ -1075,8 +1097,17 @@ def determine(
     )
 
 
-def _required(art6: _Article6, rules: _NationalRules, open_exemption: bool) -> tuple[Outcome, tuple[str, ...]]:
-    """The outcome when no exemption applies: what the list and Arts. 7–8 require."""
+_UNDETERMINED: tuple[Outcome, tuple[str, ...], frozenset[str]] = (Outcome.UNDETERMINED, (), frozenset())
+
+
+def _required(
+    art6: _Article6, rules: _NationalRules, open_exemption: bool
+) -> tuple[Outcome, tuple[str, ...], frozenset[str]]:
+    """The outcome when no exemption applies: what the list and Arts. 7–8 require.
+
+    Also returns the facts an ``undetermined`` outcome awaits beyond those the explanation's
+    entries name: the figures that items stricter than the known answer need.
+    """
     security = Mechanism.SECURITY_ASSESSMENT
     if art6.status is Article6Status.INSIDE:
         listed = art6.mechanism
@@ -1088,25 +1119,31 @@ def _required(art6: _Article6, rules: _NationalRules, open_exemption: bool) -> t
         elif listed is security:
             required, basis = security, ("art6",)  # nothing is stricter
         else:
-            return Outcome.UNDETERMINED, ()
+            return _UNDETERMINED
     elif art6.status is Article6Status.UNDETERMINED:
-        # The list might exempt or require more; only a security assessment is safe either way.
+        # The list might require more than Arts. 7-8: only a security assessment they require is
+        # certain (and only if nothing missing could exempt, which ``open_exemption`` says).
         if rules.determined and rules.mechanism is security:
             required, basis = security, rules.basis
         else:
-            return Outcome.UNDETERMINED, ()
+            return _UNDETERMINED
     else:  # not applicable: the national rules alone
         if not rules.determined:
-            return Outcome.UNDETERMINED, ()
+            return _UNDETERMINED
         required, basis = rules.mechanism, rules.basis
 
-    if required is security:
-        return Outcome.SECURITY_ASSESSMENT, basis
+    # An item the data may still fall under, stricter than this answer, keeps it open: reporting
+    # the weaker mechanism would understate what the list requires.
+    stricter = [facts for mechanism, facts in art6.open_items if required is None or mechanism > required]
+    if stricter:
+        return Outcome.UNDETERMINED, (), frozenset().union(*stricter)
     if open_exemption:
-        return Outcome.UNDETERMINED, ()
+        return _UNDETERMINED
+    if required is security:
+        return Outcome.SECURITY_ASSESSMENT, basis, frozenset()
     if required is None:
-        return Outcome.NOT_REQUIRED, ()
-    return required.outcome, basis
+        return Outcome.NOT_REQUIRED, (), frozenset()
+    return required.outcome, basis, frozenset()
 
 
 def _article6_applies(art6: _Article6) -> Tri:

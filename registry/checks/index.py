@@ -93,9 +93,10 @@ class CategoryLookup:
 
     ``covering_items`` are the items whose category covers the dataset's (an ancestor or the
     category itself), nearest the root first; ``broader_than_items`` is true when an item lies
-    strictly below it. ``covering_scope`` are the scope codes that cover it and
-    ``broader_than_scope`` is true when a scope code lies strictly below it. ``nodes_visited`` is
-    how many trie nodes the lookup touched (at most the category's depth).
+    strictly below it, and ``mechanisms_below`` are those items' mechanisms. ``covering_scope``
+    are the scope codes that cover it and ``broader_than_scope`` is true when a scope code lies
+    strictly below it. ``nodes_visited`` is how many trie nodes the lookup touched (at most the
+    category's depth).
     """
 
     category: str
@@ -104,6 +105,7 @@ class CategoryLookup:
     covering_scope: tuple[str, ...]
     broader_than_scope: bool
     nodes_visited: int
+    mechanisms_below: frozenset[str] = frozenset()
 
     @property
     def in_scope(self) -> bool:
@@ -119,13 +121,14 @@ class CategoryLookup:
 class _Node:
     """One segment of the category trie; ``*_below`` flags cover strict descendants only."""
 
-    __slots__ = ("children", "items", "is_scope", "items_below", "scope_below")
+    __slots__ = ("children", "items", "is_scope", "items_below", "mechanisms_below", "scope_below")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
         self.items: tuple[ListItem, ...] = ()
         self.is_scope = False
         self.items_below = False
+        self.mechanisms_below: frozenset[str] = frozenset()
         self.scope_below = False
 
     def child(self, segment: str) -> _Node:
@@ -189,6 +192,7 @@ class CompiledList:
             covering_scope=tuple(covering_scope),
             broader_than_scope=node is not None and node.scope_below,
             nodes_visited=visited,
+            mechanisms_below=node.mechanisms_below if node is not None else frozenset(),
         )
 
     def item(self, code: str) -> ListItem | None:
@@ -281,7 +285,7 @@ def _node_at(root: _Node, code: str) -> _Node:
 
 
 def _mark_subtrees(root: _Node) -> None:
-    """Set ``items_below`` / ``scope_below`` bottom-up, without recursion (trees may be deep)."""
+    """Set the ``*_below`` fields bottom-up, without recursion (trees may be deep)."""
     order: list[_Node] = []
     stack = [root]
     while stack:
@@ -291,6 +295,7 @@ def _mark_subtrees(root: _Node) -> None:
     for node in reversed(order):  # children come after their parent in ``order``
         for child in node.children.values():
             node.items_below = node.items_below or bool(child.items) or child.items_below
+            node.mechanisms_below |= child.mechanisms_below | {item.mechanism for item in child.items}
             node.scope_below = node.scope_below or child.is_scope or child.scope_below
 
 

@@ -255,12 +255,32 @@ def test_a_category_broader_than_a_scope_code_cannot_be_ruled_out():
     assert determine(check("AUTO.SALES"), version).article6_status is NA
 
 
-def test_undetermined_list_with_a_security_assessment_due_anyway():
-    # Whatever the list says, 100万人以上 already requires the strictest mechanism.
+def test_an_assessment_due_under_article7_is_still_open_while_the_list_might_exempt():
+    # 100万人以上 requires a security assessment (Art. 7), but data outside the list are exempt
+    # whatever Art. 7 says (从其规定): a narrower category could still make it so.
     result = determine(check("AUTO", pi=1_000_000), compiled())
+    assert result.article6_status is OPEN
+    assert result.outcome is Outcome.UNDETERMINED
+    assert result.basis == ()
+    narrower = determine(check("AUTO.PARTS", pi=1_000_000), compiled())
+    assert (narrower.article6_status, narrower.outcome) == (OUTSIDE, Outcome.EXEMPT)
+
+
+def test_an_assessment_due_under_article7_stands_on_a_list_that_cannot_say_outside():
+    # A partial record never finds data outside it, so nothing missing could exempt them.
+    result = determine(check("AUTO", pi=1_000_000), compiled(items_complete=False))
     assert result.article6_status is OPEN
     assert result.outcome is Outcome.SECURITY_ASSESSMENT
     assert list(result.basis) == ["art7.2"]
+
+
+def test_important_data_waiting_on_a_figure_the_list_needs_is_undetermined():
+    result = determine(check("AUTO.VEH.TRACK", important=True), compiled())
+    assert result.article6_status is OPEN
+    assert result.outcome is Outcome.UNDETERMINED
+    assert "dataset.attributes.vehicle_count" in result.missing_facts
+    given = determine(check("AUTO.VEH.TRACK", important=True, attributes={"vehicle_count": 5}), compiled())
+    assert (given.article6_status, given.outcome) == (OUTSIDE, Outcome.EXEMPT)
 
 
 def test_undetermined_list_with_a_standard_contract_due_stays_undetermined():
@@ -276,6 +296,50 @@ def test_one_category_matched_and_one_out_of_scope_is_inside():
     result = determine(check("AUTO.VEH.TRACK", "FIN", attributes={"vehicle_count": 200_000}), compiled())
     assert result.article6_status is INSIDE
     assert list(result.matched_items) == ["AUTO-001"]
+
+
+def test_a_match_does_not_hide_a_stricter_item_still_waiting_on_a_figure():
+    # AUTO.SALES matches a standard-contract item; AUTO.VEH.TRACK would need a security assessment
+    # from 100,000 vehicles on, and the request does not give the count.
+    request = check("AUTO.SALES", "AUTO.VEH.TRACK", pi=200_000, cumulative=200_000)
+    result = determine(request, compiled())
+    assert result.article6_status is INSIDE and list(result.matched_items) == ["AUTO-003"]
+    assert result.outcome is Outcome.UNDETERMINED
+    assert "dataset.attributes.vehicle_count" in result.missing_facts
+    assert "vehicle_count" in result.article6_reason
+    below = determine(
+        replace(request, dataset=replace(request.dataset, attributes={"vehicle_count": 99_999})), compiled()
+    )
+    assert below.outcome is Outcome.STANDARD_CONTRACT_OR_CERTIFICATION
+    at = determine(
+        replace(request, dataset=replace(request.dataset, attributes={"vehicle_count": 100_000})), compiled()
+    )
+    assert at.outcome is Outcome.SECURITY_ASSESSMENT and list(at.matched_items) == ["AUTO-001", "AUTO-003"]
+
+
+def test_a_match_does_not_hide_a_stricter_item_below_a_broader_category():
+    result = determine(check("AUTO.SALES", "AUTO.VEH", pi=200_000, cumulative=200_000), compiled())
+    assert result.article6_status is INSIDE
+    assert result.outcome is Outcome.UNDETERMINED
+
+
+def test_a_waiting_item_no_stricter_than_the_answer_leaves_it_settled():
+    # BIO.GENE already needs a security assessment; nothing AUTO.VEH.TRACK could add is stricter.
+    result = determine(check("BIO.GENE", "AUTO.VEH.TRACK"), compiled())
+    assert result.article6_status is INSIDE
+    assert result.outcome is Outcome.SECURITY_ASSESSMENT
+    assert result.missing_facts == ()
+
+
+@pytest.mark.parametrize("doubtful", ["AUTO.VEH.TRACK", "AUTO"])
+def test_out_of_scope_data_beside_data_the_list_may_cover_is_undetermined(doubtful):
+    # FIN is out of scope (not_applicable), but the other category may fall under a stricter item.
+    result = determine(check("FIN", doubtful), compiled())
+    assert result.article6_status is NA
+    assert result.outcome is Outcome.UNDETERMINED
+    with_count = determine(check("FIN", doubtful, attributes={"vehicle_count": 5}), compiled())
+    if doubtful == "AUTO.VEH.TRACK":
+        assert with_count.outcome is Outcome.NOT_REQUIRED  # ruled out: the national rules alone
 
 
 def test_one_category_outside_the_list_and_one_out_of_scope_is_not_applicable():
@@ -409,8 +473,15 @@ def test_inside_the_list_the_outcome_is_never_weaker_than_articles_7_and_8(conte
 
 
 def test_inside_with_a_security_assessment_item_needs_no_more_facts():
-    result = determine(check("BIO.GENE", pi=5_000, cumulative=None, important=None), compiled())
+    result = determine(check("BIO.GENE", pi=0, important=False), compiled())
     assert result.outcome is Outcome.SECURITY_ASSESSMENT
+
+
+def test_inside_with_a_security_assessment_item_is_open_while_article5_might_exempt():
+    # Art. 5(4) exempts fewer than 100,000 people a year, inside the list or not -- if no important data.
+    result = determine(check("BIO.GENE", pi=5_000, cumulative=None, important=None), compiled())
+    assert result.outcome is Outcome.UNDETERMINED
+    assert "dataset.important_data" in result.missing_facts
 
 
 def test_inside_with_a_weaker_item_and_an_open_national_answer_is_undetermined():
