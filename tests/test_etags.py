@@ -163,6 +163,37 @@ def test_every_lifecycle_step_answers_with_the_new_etag(tianjin, as_user, draft)
         seen.add(etag)
 
 
+def test_every_lifecycle_step_honours_if_match_when_it_is_sent(tianjin, as_user, draft):
+    # Optional on the steps, but a stale one is refused: the caller decided on a state that is gone.
+    approver = as_user("tianjin-approver", "provincial_approver", province="CN-TJ")
+    cac = as_user("cac", "national_filer", authority="CAC")
+    nda = as_user("nda", "national_filer", authority="NDA")
+    steps = [
+        (tianjin, "submit", None),
+        (approver, "approval", {"decision": "approved", "document_no": "津网信〔2099〕1号"}),
+        (cac, "filings", {"authority": "CAC", "filing_no": "CAC-1"}),
+        (nda, "filings", {"authority": "NDA", "filing_no": "NDA-1"}),
+        (tianjin, "publish", {"effective_from": "2099-02-01"}),
+        (approver, "revoke", {"revoked_on": "2099-03-01"}),
+    ]
+    stale = '"0123456789abcdef0123456789abcdef"'
+    for caller, step, body in steps:
+        before = state(tianjin)
+        for refused in (stale, f"W/{before[0]}"):  # a weak tag never matches (strong comparison)
+            response = caller.post(f"{URL}/{step}", json=body, headers={"If-Match": refused})
+            assert response.status_code == 412, (step, refused, response.get_json())
+            assert response.mimetype == PROBLEM_JSON
+            assert state(tianjin) == before, f"a refused {step} changed the version"
+        response = caller.post(f"{URL}/{step}", json=body, headers={"If-Match": before[0]})
+        assert response.status_code == 200, (step, response.get_json())
+
+
+def test_a_weak_tag_never_matches_a_replacement(tianjin, draft):
+    response = tianjin.put(URL, json=revised("第二稿"), headers={"If-Match": f"W/{draft}"})
+    assert response.status_code == 412
+    assert state(tianjin)[1] != "第二稿"
+
+
 def test_if_none_match_with_another_etag_gives_the_version(tianjin, draft):
     response = tianjin.get(URL, headers={"If-None-Match": '"older"'})
     assert response.status_code == 200

@@ -39,6 +39,8 @@ blp = Blueprint(
 ETAG_HEADER = {"ETag": {"description": "Tag of this state of the version", "schema": {"type": "string"}}}
 IF_MATCH = {"name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
             "description": "The ETag of the draft as you last read it"}  # fmt: skip
+OPTIONAL_IF_MATCH = {**IF_MATCH, "required": False,
+                     "description": "Optional: the ETag of the version as you last read it; if stale, 412"}  # fmt: skip
 
 
 def _errors(*statuses: int):
@@ -121,6 +123,11 @@ class OneVersion(MethodView):
         return _with_etag(updated)
 
 
+def _if_match() -> str | None:
+    """The optional If-Match of a lifecycle step: when sent, a stale one is refused (412)."""
+    return request.headers.get("If-Match")
+
+
 def _require_if_match() -> None:
     if not request.headers.get("If-Match"):
         raise PreconditionRequired("Send If-Match with the ETag you last read, so no one's edit is lost.")
@@ -130,10 +137,11 @@ def _require_if_match() -> None:
 class Submit(MethodView):
     @_authorized(Action.SUBMIT)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(401, 403, 404, 409, 422)
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(401, 403, 404, 409, 412, 422)
     def post(self, zone: str, version: str):
         """Submit a draft for approval: it is frozen and gets its digest."""
-        return _with_etag(services.submit(get_session(), current_account(), zone, version))
+        return _with_etag(services.submit(get_session(), current_account(), zone, version, if_match=_if_match()))
 
 
 @blp.route("/<version>/approval")
@@ -141,7 +149,8 @@ class Approval(MethodView):
     @_authorized(Action.DECIDE_APPROVAL)
     @blp.arguments(ApprovalDecisionSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(400, 401, 403, 404, 409, 422)
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(400, 401, 403, 404, 409, 412, 422)
     def post(self, decision: dict[str, Any], zone: str, version: str):
         """Record the provincial commission's decision: approved, or rejected back to draft."""
         updated = services.decide_approval(
@@ -153,6 +162,7 @@ class Approval(MethodView):
             document_no=decision.get("document_no"),
             decided_on=decision.get("decided_on"),
             reason=decision.get("reason"),
+            if_match=_if_match(),
         )
         return _with_etag(updated)
 
@@ -162,7 +172,8 @@ class Filings(MethodView):
     @_authorized(Action.FILE)
     @blp.arguments(FilingSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(400, 401, 403, 404, 409, 422)
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(400, 401, 403, 404, 409, 412, 422)
     def post(self, filing: dict[str, Any], zone: str, version: str):
         """Record a national authority's filing (CAC or NDA); with both on file the version is filed."""
         updated = services.record_filing(
@@ -173,6 +184,7 @@ class Filings(MethodView):
             authority=filing["authority"],
             filing_no=filing["filing_no"],
             filed_on=filing.get("filed_on"),
+            if_match=_if_match(),
         )
         return _with_etag(updated)
 
@@ -182,11 +194,12 @@ class Publish(MethodView):
     @_authorized(Action.PUBLISH)
     @blp.arguments(PublishSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(400, 401, 403, 404, 409, 422)
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(400, 401, 403, 404, 409, 412, 422)
     def post(self, body: dict[str, Any], zone: str, version: str):
         """Publish a filed version with its effective date."""
         updated = services.publish(
-            get_session(), current_account(), zone, version, effective_from=body["effective_from"]
+            get_session(), current_account(), zone, version, effective_from=body["effective_from"], if_match=_if_match()
         )
         return _with_etag(updated)
 
@@ -196,7 +209,8 @@ class Revoke(MethodView):
     @_authorized(Action.REVOKE)
     @blp.arguments(RevokeSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(400, 401, 403, 404, 409, 422)
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(400, 401, 403, 404, 409, 412, 422)
     def post(self, body: dict[str, Any], zone: str, version: str):
         """Revoke a published version from a date (zone administrator or provincial approver)."""
         updated = services.revoke(
@@ -206,6 +220,7 @@ class Revoke(MethodView):
             version,
             revoked_on=body["revoked_on"],
             reason=body.get("reason"),
+            if_match=_if_match(),
         )
         return _with_etag(updated)
 

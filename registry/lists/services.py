@@ -81,12 +81,13 @@ def get_version(
     return found
 
 
-def _version_for_action(session: Session, zone: Zone, version: str) -> ListVersion:
+def _version_for_action(session: Session, zone: Zone, version: str, if_match: str | None = None) -> ListVersion:
     # The caller's role and scope are already checked, so the version's existence is no secret:
     # a step the state does not allow is a 409 even on a version the caller may not read.
     found = _find_version(session, zone, version, for_update=True)
     if found is None:
         raise NotFound(f"No list version {version!r} of {zone.code}.")
+    check_if_match(found, if_match)  # read under the row lock, so the step acts on the state the caller saw
     return found
 
 
@@ -373,8 +374,10 @@ def check_if_match(version: ListVersion, if_match: str | None) -> None:
     """
     if if_match is None:
         return
-    tags = [tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")]
-    if "*" not in tags and version.etag not in tags:
+    # Strong comparison (RFC 9110, 13.1.1): a weak tag never matches. A tag sent without its
+    # quotes is still read as the tag it names.
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if "*" not in tags and version.etag not in [t.strip('"') for t in tags if not t.startswith("W/")]:
         raise PreconditionFailed(
             "The version has changed since you read it (If-Match does not match its ETag); "
             "read it again and reapply your change."
@@ -395,8 +398,7 @@ def replace_draft(
     """
     zone = get_zone(session, zone_code)
     _require(account, Action.EDIT, zone)
-    version = _version_for_action(session, zone, version_label)
-    check_if_match(version, if_match)
+    version = _version_for_action(session, zone, version_label, if_match)
     if content.get("version") not in (None, version.version):
         raise InvalidInput({"version": ["Must equal the version in the path; versions cannot be renamed."]})
     next_status("edit", version.status)
@@ -448,14 +450,16 @@ def _step(
     return version
 
 
-def submit(session: Session, account: Account | None, zone_code: str, version_label: str) -> ListVersion:
+def submit(
+    session: Session, account: Account | None, zone_code: str, version_label: str, *, if_match: str | None = None
+) -> ListVersion:
     """Submit a draft for approval: freeze it and record its digest.
 
     :raise Conflict: not a draft. :raise InvalidInput: no scope.
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.SUBMIT, zone)
-    version = _version_for_action(session, zone, version_label)
+    version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("submit", version.status)
     if not version.scope:
         raise InvalidInput({"scope": ["Name at least one sector or scenario the list covers before submitting."]})
@@ -474,6 +478,7 @@ def decide_approval(
     document_no: str | None,
     decided_on: date | None,
     reason: str | None,
+    if_match: str | None = None,
 ) -> ListVersion:
     """Record the provincial commission's approval, or its rejection (back to draft).
 
@@ -481,7 +486,7 @@ def decide_approval(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.DECIDE_APPROVAL, zone)
-    version = _version_for_action(session, zone, version_label)
+    version = _version_for_action(session, zone, version_label, if_match)
     decided_on = decided_on or clock.today()
     if decision == "approved":
         version.status = next_status("approve", version.status)
@@ -503,6 +508,7 @@ def record_filing(
     authority: str,
     filing_no: str,
     filed_on: date | None,
+    if_match: str | None = None,
 ) -> ListVersion:
     """Record an authority's filing; with both CAC and NDA on file the version is ``filed``.
 
@@ -511,7 +517,7 @@ def record_filing(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.FILE, zone, authority)
-    version = _version_for_action(session, zone, version_label)
+    version = _version_for_action(session, zone, version_label, if_match)
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
         raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
@@ -536,6 +542,7 @@ def publish(
     version_label: str,
     *,
     effective_from: date,
+    if_match: str | None = None,
 ) -> ListVersion:
     """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
 
@@ -543,7 +550,7 @@ def publish(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.PUBLISH, zone)
-    version = _version_for_action(session, zone, version_label)
+    version = _version_for_action(session, zone, version_label, if_match)
     version.status = next_status("publish", version.status)
     version.effective_from = effective_from
     version.published_at = utcnow()
@@ -558,6 +565,7 @@ def revoke(
     *,
     revoked_on: date,
     reason: str | None,
+    if_match: str | None = None,
 ) -> ListVersion:
     """Revoke a published version from ``revoked_on``.
 
@@ -565,7 +573,7 @@ def revoke(
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.REVOKE, zone)
-    version = _version_for_action(session, zone, version_label)
+    version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("revoke", version.status)
     if version.effective_from and revoked_on < version.effective_from:
         raise InvalidInput(
