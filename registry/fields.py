@@ -63,6 +63,19 @@ def _nul_errors(value: Any) -> Any:
     return None
 
 
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` over the whole value.
+
+    ``re.match`` with ``^…$`` lets a trailing newline through (``$`` matches before it), and a
+    version or code with one could be stored yet never be reached by its URL.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class RegistrySchema(ma.Schema):
     """Base of every request schema: text with NUL characters is refused up front.
 

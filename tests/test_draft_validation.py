@@ -136,6 +136,10 @@ INVALID_CONTENT: list[tuple[str, Callable[[], dict[str, Any]], set[Path]]] = [
     ("category without its parent", with_extra_category("FIN.PAY"), {("categories", "6", "code")}),
     ("category declared twice", with_extra_category("HEALTH"), {("categories", "6", "code")}),
     ("category code malformed", with_extra_category("AUTO..VEH"), {("categories", "6", "code")}),
+    ("category code ending in a newline", with_extra_category("FIN\n"), {("categories", "6", "code")}),
+    ("item code ending in a newline", with_item(1, code="AUTO-002\n"), {("items", "1", "code")}),
+    ("attribute name ending in a newline", with_extra_attribute(name="ship_count\n", type="integer"),
+     {("attributes", "1", "name")}),
     ("category without a Chinese name", with_extra_category("FIN", name_zh=""),
      {("categories", "6", "name_zh")}),
     ("item on an undeclared category", with_item(0, category="AUTO.VEH.GPS"),
@@ -179,7 +183,7 @@ INVALID_CONTENT: list[tuple[str, Callable[[], dict[str, Any]], set[Path]]] = [
 ]  # fmt: skip
 INVALID_IDS = [scenario.replace(" ", "_") for scenario, _, _ in INVALID_CONTENT]
 
-BAD_LABELS = [".", "..", "in-force", "x" * 33, "two words", "", "2024/05", "版本", " 2024"]
+BAD_LABELS = [".", "..", "in-force", "x" * 33, "two words", "", "2024/05", "版本", " 2024", "2024\n"]
 NOT_OBJECTS = [[], [tianjin_list()], "2024", 2024, True, None]
 
 

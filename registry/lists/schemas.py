@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from registry.fields import RegistrySchema, StrictBoolean, figure
+from registry.fields import FullMatch, RegistrySchema, StrictBoolean, figure
 
 LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
 MECHANISMS = ("security_assessment", "standard_contract_or_certification")
@@ -57,7 +57,7 @@ class StrictSchema(RegistrySchema):
 class CategorySchema(StrictSchema):
     code = fields.String(
         required=True,
-        validate=[validate.Length(max=128), validate.Regexp(f"^{CATEGORY_PATTERN}$")],
+        validate=[validate.Length(max=128), FullMatch(f"^{CATEGORY_PATTERN}$")],
         metadata={"description": "Dot-separated path, e.g. AUTO.VEH.TRACK", "example": "AUTO.VEH"},
     )
     name_zh = fields.String(required=True, validate=[validate.Length(max=500), _non_blank])
@@ -67,7 +67,7 @@ class CategorySchema(StrictSchema):
 class AttributeSchema(StrictSchema):
     name = fields.String(
         required=True,
-        validate=validate.Regexp(f"^{ATTRIBUTE_PATTERN}$"),
+        validate=FullMatch(f"^{ATTRIBUTE_PATTERN}$"),
         metadata={"example": "vehicle_count"},
     )
     type = fields.String(load_default="integer", validate=validate.OneOf(ATTRIBUTE_TYPES))
@@ -97,9 +97,9 @@ class ConditionSchema(StrictSchema):
 
 
 class ItemSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.Regexp(f"^{ITEM_CODE_PATTERN}$"))
+    code = fields.String(required=True, validate=FullMatch(f"^{ITEM_CODE_PATTERN}$"))
     category = fields.String(
-        required=True, validate=[validate.Length(max=128), validate.Regexp(f"^{CATEGORY_PATTERN}$")]
+        required=True, validate=[validate.Length(max=128), FullMatch(f"^{CATEGORY_PATTERN}$")]
     )
     name_zh = fields.String(required=True, validate=[validate.Length(max=500), _non_blank])
     name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
@@ -115,7 +115,7 @@ class ListContentSchema(StrictSchema):
     title = fields.String(required=True, validate=[validate.Length(max=500), _non_blank])
     categories = fields.List(fields.Nested(CategorySchema), load_default=list)
     scope = fields.List(
-        fields.String(validate=validate.Regexp(f"^{CATEGORY_PATTERN}$")),
+        fields.String(validate=FullMatch(f"^{CATEGORY_PATTERN}$")),
         load_default=list,
         metadata={"description": "Category codes of the sectors or scenarios the list covers."},
     )
@@ -140,7 +140,7 @@ class ListContentSchema(StrictSchema):
 class ListVersionCreateSchema(ListContentSchema):
     version = fields.String(
         required=True,
-        validate=[validate.Regexp(f"^{VERSION_PATTERN}$"), _version_label],
+        validate=[FullMatch(f"^{VERSION_PATTERN}$"), _version_label],
         metadata={"example": "2024"},
     )
 
