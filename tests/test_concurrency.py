@@ -21,14 +21,18 @@ ROUNDS = 6
 
 
 @contextmanager
-def _serving(tmp_path: Path, database_url: str, rate_limit: str):
-    """`registry serve --workers 4` on ``database_url``; yields (base URL, environment)."""
+def _serving(tmp_path: Path, database_url: str, rate_limit: str, workers: int = 4, **settings: str):
+    """`registry serve --workers 4` on ``database_url``; yields (base URL, environment).
+
+    ``settings`` are further ``REGISTRY_*`` variables (``MAX_BODY_BYTES="3000"``).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_DATABASE_URL"] = database_url
     env["REGISTRY_RATE_LIMIT"] = rate_limit
+    env.update({f"REGISTRY_{name}": value for name, value in settings.items()})
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", "4"],
+        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", str(workers)],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
