@@ -98,9 +98,7 @@ class ConditionSchema(StrictSchema):
 
 class ItemSchema(StrictSchema):
     code = fields.String(required=True, validate=FullMatch(f"^{ITEM_CODE_PATTERN}$"))
-    category = fields.String(
-        required=True, validate=[validate.Length(max=128), FullMatch(f"^{CATEGORY_PATTERN}$")]
-    )
+    category = fields.String(required=True, validate=[validate.Length(max=128), FullMatch(f"^{CATEGORY_PATTERN}$")])
     name_zh = fields.String(required=True, validate=[validate.Length(max=500), _non_blank])
     name_en = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
