@@ -119,7 +119,7 @@ class Batch(MethodView):
             get_session(), batch["zone"], batch.get("on"), batch["processor"], batch["datasets"],
             current_app.config["SECRET_KEY"],
         )  # fmt: skip
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+        if _wants_csv():
             rows = [inventory.InventoryRow(n, _cells_of(d)) for n, d in enumerate(batch["datasets"], start=1)]
             header = [
                 "dataset",
@@ -151,11 +151,14 @@ class Batch(MethodView):
             get_session(), query["zone"], query.get("on"), processor,
             [inventory.row_to_dataset(row) for row in rows], current_app.config["SECRET_KEY"],
         )  # fmt: skip
-        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "application/json" and (
-            "application/json" in request.headers.get("Accept", "")
-        ):
-            return jsonify(services.batch_body(results))
-        return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+        if _wants_csv():
+            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+        return jsonify(services.batch_body(results))
+
+
+def _wants_csv() -> bool:
+    """CSV only when asked for with Accept (CONTRACT.md): JSON otherwise, whatever the body was."""
+    return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 
 def _cells_of(dataset: Any) -> dict[str, str]:

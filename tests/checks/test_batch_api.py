@@ -107,6 +107,19 @@ def test_a_csv_batch_can_answer_json(tianjin_in_force, client):
     assert [r["label"] for r in response.get_json()["results"]][0] == "车辆轨迹（华北）"
 
 
+@pytest.mark.parametrize(("accept", "mimetype"), [(None, "application/json"), ("*/*", "application/json"),
+                                                 ("text/csv", "text/csv"), ("text/*", "text/csv"),
+                                                 ("application/json, text/csv;q=0.5", "application/json")])  # fmt: skip
+def test_a_csv_batch_answers_csv_only_when_asked_to(tianjin_in_force, client, accept, mimetype):
+    headers = {"Content-Type": "text/csv"} | ({"Accept": accept} if accept else {})
+    response = client.post(f"{BATCH}?zone=CN-TJ-FTZ&on=2024-06-01&in_zone=true&ciio=false",
+                           data=CSV_BODY.encode(), headers=headers)  # fmt: skip
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    if mimetype == "application/json":
+        assert response.get_json()["results"][0]["label"] == "车辆轨迹（华北）"
+
+
 @pytest.mark.parametrize(
     ("query", "body", "field"),
     [
