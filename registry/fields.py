@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -74,6 +75,41 @@ class FullMatch(validate.Regexp):
         if self.regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
+
+
+class IsoDate(fields.Date):
+    """A date written ``YYYY-MM-DD``, the contract's one form.
+
+    ``fields.Date`` leaves the parsing to Python, which also reads ``20240601`` and ``2024-W22-6``.
+    """
+
+    _FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or not self._FORM.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class FlatDict(fields.Dict):
+    """``fields.Dict`` whose errors are keyed as the request is: ``{"vehicle_count": [...]}``.
+
+    marshmallow nests them one level deeper (``{"vehicle_count": {"value": [...]}}``), a level the
+    request does not have.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError as error:
+            if not isinstance(error.messages, dict):
+                raise
+            flat: dict[Any, Any] = {}
+            for name, messages in error.messages.items():
+                if isinstance(messages, dict):  # {"key": [...], "value": [...]}
+                    messages = [m for part in messages.values() for m in (part if isinstance(part, list) else [part])]
+                flat[name] = messages
+            raise ValidationError(flat, valid_data=error.valid_data) from None
 
 
 class RegistrySchema(ma.Schema):

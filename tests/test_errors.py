@@ -206,8 +206,9 @@ def test_no_version_in_force_is_404(anonymous):
     assert_problem(anonymous.get(f"{LISTS}/in-force?on=1990-01-01"), 404)
 
 
-def test_an_invalid_in_force_date_is_422(anonymous):
-    response = anonymous.get(f"{LISTS}/in-force?on=yesterday")
+@pytest.mark.parametrize("on", ["yesterday", "20240105", "2024-1-5", "2024-01-05T00:00"])
+def test_an_invalid_in_force_date_is_422(anonymous, on):
+    response = anonymous.get(f"{LISTS}/in-force?on={on}")
     assert_problem(response, 422)
     assert "on" in response.get_json()["errors"]
 

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from registry.checks.engine import GROUNDS
-from registry.fields import Count, RegistrySchema, StrictBoolean, figure
+from registry.fields import Count, FlatDict, IsoDate, RegistrySchema, StrictBoolean, figure
 from registry.lists.schemas import CATEGORY_PATTERN
 
 MAX_CATEGORIES = 200
@@ -60,7 +60,7 @@ class DatasetSchema(Strict):
     personal_info_subjects = Count(required=True)
     sensitive_pi_subjects = Count(required=True)
     important_data = StrictBoolean(required=True)
-    attributes = fields.Dict(
+    attributes = FlatDict(
         keys=fields.String(validate=validate.Length(min=1, max=64)),
         values=AttributeValue(allow_none=True),
         load_default=dict,
@@ -99,7 +99,7 @@ GROUND_FIELD = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load
 
 class CheckRequestSchema(_CumulativeRules, Strict):
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "CN-TJ-FTZ"})
-    on = fields.Date(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
+    on = IsoDate(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
     processor = fields.Nested(ProcessorSchema, required=True)
     dataset = fields.Nested(DatasetSchema, required=True)
     cumulative = fields.Nested(CumulativeSchema, load_default=None)
@@ -116,7 +116,7 @@ class BatchDatasetSchema(_CumulativeRules, DatasetSchema):
 
 class BatchRequestSchema(Strict):
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    on = fields.Date(load_default=None)
+    on = IsoDate(load_default=None)
     processor = fields.Nested(ProcessorSchema, required=True)
     datasets = fields.List(
         fields.Raw(), required=True, validate=validate.Length(min=1),
@@ -130,7 +130,7 @@ class CsvBatchQuerySchema(RegistrySchema):
         unknown = ma.EXCLUDE
 
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    on = fields.Date(load_default=None)
+    on = IsoDate(load_default=None)
     in_zone = fields.Boolean(required=True)
     ciio = fields.Boolean(required=True)
 

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from registry.fields import FullMatch, RegistrySchema, StrictBoolean, figure
+from registry.fields import FullMatch, IsoDate, RegistrySchema, StrictBoolean, figure
 
 LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
 MECHANISMS = ("security_assessment", "standard_contract_or_certification")
@@ -276,12 +276,12 @@ class HistoryEntrySchema(ma.Schema):
 class FilingOutSchema(ma.Schema):
     authority = fields.String(metadata={"enum": ["CAC", "NDA"]})
     filing_no = fields.String(allow_none=True, metadata={"description": "null: reported without its number"})
-    filed_on = fields.Date(allow_none=True)
+    filed_on = IsoDate(allow_none=True)
 
 
 class ApprovalOutSchema(ma.Schema):
     document_no = fields.String(**_TEXT)
-    decided_on = fields.Date(**_TEXT)
+    decided_on = IsoDate(**_TEXT)
 
 
 class ListVersionSummarySchema(ma.Schema):
@@ -292,8 +292,8 @@ class ListVersionSummarySchema(ma.Schema):
     version = fields.String()
     title = fields.String()
     status = fields.String(metadata={"enum": list(STATUSES)})
-    effective_from = fields.Date(allow_none=True)
-    revoked_on = fields.Date(allow_none=True)
+    effective_from = IsoDate(allow_none=True)
+    revoked_on = IsoDate(allow_none=True)
     digest = fields.String(allow_none=True)
     scope = fields.List(fields.String())
     excludes_ciio = fields.Boolean()
@@ -316,7 +316,7 @@ class ListVersionSchema(ListVersionSummarySchema):
 class ApprovalDecisionSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("approved", "rejected")))
     document_no = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    decided_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Default: today"})
+    decided_on = IsoDate(load_default=None, allow_none=True, metadata={"description": "Default: today"})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
     @ma.validates_schema
@@ -330,15 +330,15 @@ class ApprovalDecisionSchema(StrictSchema):
 class FilingSchema(StrictSchema):
     authority = fields.String(required=True, validate=validate.OneOf(("CAC", "NDA")))
     filing_no = fields.String(required=True, validate=[validate.Length(max=200), _non_blank])
-    filed_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "Default: today"})
+    filed_on = IsoDate(load_default=None, allow_none=True, metadata={"description": "Default: today"})
 
 
 class PublishSchema(StrictSchema):
-    effective_from = fields.Date(required=True)
+    effective_from = IsoDate(required=True)
 
 
 class RevokeSchema(StrictSchema):
-    revoked_on = fields.Date(required=True)
+    revoked_on = IsoDate(required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
@@ -346,7 +346,7 @@ class InForceQuerySchema(RegistrySchema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    on = fields.Date(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
+    on = IsoDate(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
 
 
 class DiffSchema(ma.Schema):

@@ -112,6 +112,8 @@ BAD_INPUTS = [
     ("cumulative missing with PI", lambda b: b.pop("cumulative"), {"cumulative"}),
     ("unknown ground", lambda b: b.update(grounds=["tourism"]), {"grounds"}),
     ("bad date", lambda b: b.update(on="2024-02-30"), {"on"}),
+    ("date not written YYYY-MM-DD", lambda b: b.update(on="20240601"), {"on"}),
+    ("date as a week", lambda b: b.update(on="2024-W22-6"), {"on"}),
     ("unknown field", lambda b: b.update(company="ACME"), {"company"}),
 ]
 
@@ -124,6 +126,16 @@ def test_bad_input_is_a_422_naming_each_field(anonymous, case, spoil, fields):
     assert response.status_code == 422, response.get_json()
     problem = response.get_json()
     assert problem["status"] == 422 and set(problem["errors"]) == fields
+
+
+def test_a_bad_attribute_value_is_reported_under_the_attribute_itself(anonymous):
+    body = copy.deepcopy(request_for(["AUTO.VEH"], pi=10))
+    body["dataset"]["attributes"] = {"vehicle_count": "many", "ok": 3}
+    response = anonymous.post(CHECKS, json=body)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert list(errors["dataset"]["attributes"]) == ["vehicle_count"]
+    assert all(isinstance(m, str) for m in errors["dataset"]["attributes"]["vehicle_count"])  # nested as sent
 
 
 def test_malformed_json_is_a_400(anonymous):
