@@ -119,7 +119,7 @@ class BatchRequestSchema(Strict):
     on = IsoDate(load_default=None)
     processor = fields.Nested(ProcessorSchema, required=True)
     datasets = fields.List(
-        fields.Raw(), required=True, validate=validate.Length(min=1),
+        fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1),  # null: its own error
         metadata={"description": "Datasets as in a single check, each with optional cumulative and grounds",
                   "items": {"type": "object"}},
     )  # fmt: skip

@@ -40,16 +40,17 @@ def test_a_json_batch_answers_in_order_and_isolates_invalid_datasets(tianjin_in_
                      label="first"),
             _dataset(["AUTO"], -5, label="broken"),
             "not even an object",
+            None,
             _dataset(["HEALTH.GENE"], label="genes"),
         ],
     }  # fmt: skip
     response = anonymous.post(BATCH, json=body)
     assert response.status_code == 200
     results = response.get_json()["results"]
-    assert [r["outcome"] for r in results] == ["exempt", "invalid", "invalid", "security_assessment"]
-    assert [r.get("label") for r in results] == ["first", "broken", None, "genes"]
+    assert [r["outcome"] for r in results] == ["exempt", "invalid", "invalid", "invalid", "security_assessment"]
+    assert [r.get("label") for r in results] == ["first", "broken", None, None, "genes"]
     assert "personal_info_subjects" in results[1]["errors"]
-    assert "_schema" in results[2]["errors"]
+    assert "_schema" in results[2]["errors"] and "_schema" in results[3]["errors"]
     quotes = response.get_json()["quotes"]
     entry = results[0]["explanation"][0]
     assert "quote_zh" not in entry and quotes[entry["quote"]]["zh"], "each article text once, by key"
