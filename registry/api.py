@@ -7,11 +7,13 @@ import http
 from collections.abc import Callable
 from typing import Any
 
+import flask_smorest
 import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import HTTPException
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from registry.accounts.models import Account
 from registry.accounts.services import account_for_token
@@ -37,6 +39,25 @@ class ProblemSchema(ma.Schema):
             "example": {"items": {"1": {"code": ["Duplicate code."]}}},
         }
     )
+
+
+class _Parser(FlaskParser):
+    """webargs' parser, except that a body in another format than JSON is a 415.
+
+    webargs reads such a body as absent, and the client then hears that every required field is
+    missing from a body it did send.
+    """
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) and (req.content_length or 0) > 0:
+            raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {req.mimetype}.")
+        return super()._raw_load_json(req)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """The API's blueprints: flask-smorest's, with :class:`_Parser`."""
+
+    ARGUMENTS_PARSER = _Parser()
 
 
 class Api(SmorestApi):
@@ -94,6 +115,7 @@ ERROR_REASONS = {
     409: "The version's state does not allow the action",
     412: "Stale If-Match",
     413: "Body over the configured limit",
+    415: "A body in another format than JSON",
     422: "Invalid fields, keyed as the request is nested",
     428: "If-Match required",
     429: "Too many anonymous checks",

@@ -213,6 +213,33 @@ def test_an_invalid_in_force_date_is_422(anonymous, on):
     assert "on" in response.get_json()["errors"]
 
 
+# --- body format -----------------------------------------------------------------------------
+
+# Each JSON-taking step, reached by the road before it, sent as text/plain instead of JSON.
+JSON_STEPS = [(ROAD[n - 1][0] if n else None, *ROAD[n][1:]) for n in range(len(ROAD)) if ROAD[n][3] is not None]
+
+
+@pytest.mark.parametrize(("before", "who", "path", "body"), JSON_STEPS, ids=[s[2] for s in JSON_STEPS])
+def test_a_body_that_is_not_json_is_415_and_changes_nothing(people, before, who, path, body):
+    bring_to(people, before)
+    state = snapshot(people) if before else None
+    response = people[who].client.post(
+        path, data=json.dumps(body), content_type="text/plain",
+        headers={"Authorization": f"Bearer {people[who].token}"},
+    )  # fmt: skip
+    problem = assert_problem(response, 415)
+    assert "JSON" in problem["detail"]
+    if state:
+        assert snapshot(people) == state
+    else:
+        assert people["tianjin_admin"].get(URL).status_code == 404
+
+
+def test_a_check_that_is_not_json_is_415(anonymous):
+    response = anonymous.client.post("/api/v1/checks", data="{}", content_type="text/plain")
+    assert_problem(response, 415)
+
+
 # --- body size -------------------------------------------------------------------------------
 
 

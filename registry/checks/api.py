@@ -6,11 +6,10 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from registry import clock
-from registry.api import document_errors
+from registry.api import Blueprint, document_errors
 from registry.checks import inventory, services
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
@@ -68,7 +67,7 @@ class Check(MethodView):
 
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": CheckRequestSchema}}})
     @blp.response(200, CheckResultSchema)
-    @_errors(400, 404, 413, 422, 429)
+    @_errors(400, 404, 413, 415, 422, 429)
     def post(self):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
         checked = load_json(_check_schema)
@@ -107,7 +106,7 @@ class Batch(MethodView):
     @blp.response(200, BatchResultSchema, content_type="application/json")
     @blp.alt_response(200, description="With Accept: text/csv, the input columns followed by the results",
                       content_type="text/csv", success=True)  # fmt: skip
-    @_errors(400, 404, 413, 422, 429)
+    @_errors(400, 404, 413, 415, 422, 429)
     def post(self):
         """Check many datasets at once (JSON or CSV); an invalid dataset gets its own errors."""
         if request.mimetype == "text/csv":
@@ -176,7 +175,7 @@ def _cells_of(dataset: Any) -> dict[str, str]:
 class Verify(MethodView):
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerifyResultSchema)
-    @_errors(400, 413, 422)
+    @_errors(400, 413, 415, 422)
     def post(self, body: dict[str, Any]):
         """Verify a receipt: valid only if this registry signed it and nothing in it was altered."""
         check = verify_receipt(current_app.config["SECRET_KEY"], body["receipt"])

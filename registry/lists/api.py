@@ -7,11 +7,10 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from registry import clock
 from registry.accounts.permissions import Action
-from registry.api import before_body, current_account, document_errors
+from registry.api import Blueprint, before_body, current_account, document_errors
 from registry.db import get_session
 from registry.errors import InvalidInput, NotFound, PreconditionRequired
 from registry.lists import services
@@ -73,7 +72,7 @@ class Versions(MethodView):
     @_authorized(Action.CREATE)
     @blp.arguments(ListVersionCreateSchema)
     @blp.response(201, ListVersionSchema, headers=ETAG_HEADER)
-    @_errors(400, 401, 403, 404, 409, 413, 422)
+    @_errors(400, 401, 403, 404, 409, 413, 415, 422)
     def post(self, content: dict[str, Any], zone: str):
         """Create a draft (zone administrator of the zone)."""
         version = services.create_draft(get_session(), current_account(), zone, content)
@@ -114,7 +113,7 @@ class OneVersion(MethodView):
     @blp.arguments(ListVersionReplaceSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[IF_MATCH])
-    @_errors(400, 401, 403, 404, 409, 412, 413, 422, 428)
+    @_errors(400, 401, 403, 404, 409, 412, 413, 415, 422, 428)
     def put(self, content: dict[str, Any], zone: str, version: str):
         """Replace a draft (zone administrator; needs If-Match; 409 once submitted)."""
         updated = services.replace_draft(
@@ -150,7 +149,7 @@ class Approval(MethodView):
     @blp.arguments(ApprovalDecisionSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
-    @_errors(400, 401, 403, 404, 409, 412, 422)
+    @_errors(400, 401, 403, 404, 409, 412, 413, 415, 422)
     def post(self, decision: dict[str, Any], zone: str, version: str):
         """Record the provincial commission's decision: approved, or rejected back to draft."""
         updated = services.decide_approval(
@@ -173,7 +172,7 @@ class Filings(MethodView):
     @blp.arguments(FilingSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
-    @_errors(400, 401, 403, 404, 409, 412, 422)
+    @_errors(400, 401, 403, 404, 409, 412, 413, 415, 422)
     def post(self, filing: dict[str, Any], zone: str, version: str):
         """Record a national authority's filing (CAC or NDA); with both on file the version is filed."""
         updated = services.record_filing(
@@ -195,7 +194,7 @@ class Publish(MethodView):
     @blp.arguments(PublishSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
-    @_errors(400, 401, 403, 404, 409, 412, 422)
+    @_errors(400, 401, 403, 404, 409, 412, 413, 415, 422)
     def post(self, body: dict[str, Any], zone: str, version: str):
         """Publish a filed version with its effective date."""
         updated = services.publish(
@@ -210,7 +209,7 @@ class Revoke(MethodView):
     @blp.arguments(RevokeSchema)
     @blp.response(200, ListVersionSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=[OPTIONAL_IF_MATCH])
-    @_errors(400, 401, 403, 404, 409, 412, 422)
+    @_errors(400, 401, 403, 404, 409, 412, 413, 415, 422)
     def post(self, body: dict[str, Any], zone: str, version: str):
         """Revoke a published version from a date (zone administrator or provincial approver)."""
         updated = services.revoke(

@@ -1,9 +1,8 @@
 """``/api/v1/zones``: the zones that may publish a list."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from registry.api import document_errors
+from registry.api import Blueprint, document_errors
 from registry.db import get_session
 from registry.zones import services
 from registry.zones.schemas import ZoneSchema
