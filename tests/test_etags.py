@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.factories import tianjin_list
@@ -141,11 +143,12 @@ def test_a_replacement_with_if_match_star_after_submission_is_409(tianjin, draft
     assert response.status_code == 409
 
 
-def test_every_lifecycle_step_answers_with_the_new_etag(tianjin, as_user, draft):
+def lifecycle_steps(tianjin, as_user) -> list[tuple[Any, str, dict | None]]:
+    """Each lifecycle step after the draft: (who takes it, its path, its body)."""
     approver = as_user("tianjin-approver", "provincial_approver", province="CN-TJ")
     cac = as_user("cac", "national_filer", authority="CAC")
     nda = as_user("nda", "national_filer", authority="NDA")
-    steps = [
+    return [
         (tianjin, "submit", None),
         (approver, "approval", {"decision": "approved", "document_no": "津网信〔2099〕1号"}),
         (cac, "filings", {"authority": "CAC", "filing_no": "CAC-1"}),
@@ -153,6 +156,10 @@ def test_every_lifecycle_step_answers_with_the_new_etag(tianjin, as_user, draft)
         (tianjin, "publish", {"effective_from": "2099-02-01"}),
         (approver, "revoke", {"revoked_on": "2099-03-01"}),
     ]
+
+
+def test_every_lifecycle_step_answers_with_the_new_etag(tianjin, as_user, draft):
+    steps = lifecycle_steps(tianjin, as_user)
     seen = {draft}
     for caller, step, body in steps:
         response = caller.post(f"{URL}/{step}", json=body)
@@ -165,17 +172,7 @@ def test_every_lifecycle_step_answers_with_the_new_etag(tianjin, as_user, draft)
 
 def test_every_lifecycle_step_honours_if_match_when_it_is_sent(tianjin, as_user, draft):
     # Optional on the steps, but a stale one is refused: the caller decided on a state that is gone.
-    approver = as_user("tianjin-approver", "provincial_approver", province="CN-TJ")
-    cac = as_user("cac", "national_filer", authority="CAC")
-    nda = as_user("nda", "national_filer", authority="NDA")
-    steps = [
-        (tianjin, "submit", None),
-        (approver, "approval", {"decision": "approved", "document_no": "津网信〔2099〕1号"}),
-        (cac, "filings", {"authority": "CAC", "filing_no": "CAC-1"}),
-        (nda, "filings", {"authority": "NDA", "filing_no": "NDA-1"}),
-        (tianjin, "publish", {"effective_from": "2099-02-01"}),
-        (approver, "revoke", {"revoked_on": "2099-03-01"}),
-    ]
+    steps = lifecycle_steps(tianjin, as_user)
     stale = '"0123456789abcdef0123456789abcdef"'
     for caller, step, body in steps:
         before = state(tianjin)
