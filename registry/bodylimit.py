@@ -4,59 +4,118 @@ Werkzeug refuses a declared ``Content-Length`` over ``MAX_CONTENT_LENGTH`` befor
 the body, but a chunked body is only cut off when a reader reaches the limit: JSON then fails to
 parse (a misleading 400) and a CSV batch is silently cut short. This middleware reads such a body
 up to one byte past the limit first, so every request either has its whole body, with its length
-declared, or is refused with 413 like any other body over the limit.
+declared, or is refused (413) like any other body over the limit.
+
+Only requests that carry a body are read (POST, PUT, PATCH), and the read has a deadline: a client
+that stops sending mid-body would otherwise hold a worker thread for good (408).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout
 
 _READ_SIZE = 64 * 1024
+_METHODS_WITH_A_BODY = frozenset({"POST", "PUT", "PATCH"})
+# Why the middleware refused a body; the app raises the matching error, so it is problem+json.
+_REFUSED = "registry.body_refused"
+_REFUSALS: dict[str, type[Exception]] = {
+    "too_large": RequestEntityTooLarge,
+    "too_slow": RequestTimeout,
+    "unreadable": BadRequest,
+}
 
 
 class ChunkedBodyLimit:
     """WSGI middleware: buffer a chunked request body and hold it to ``limit()`` bytes."""
 
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], limit: Callable[[], int | None]) -> None:
+    def __init__(
+        self, wsgi_app: Callable[..., Iterable[bytes]], limit: Callable[[], int | None], timeout: Callable[[], float]
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.limit = limit
+        self.timeout = timeout
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         limit = self.limit()
-        if chunked and not environ.get("CONTENT_LENGTH") and limit is not None:
-            body = _read_at_most(environ["wsgi.input"], limit + 1)
-            # From here on the body is an ordinary one of known length; one over the limit is
-            # declared as such and left unread, so Werkzeug answers 413 through the app's handlers.
+        if (
+            chunked
+            and limit is not None
+            and not environ.get("CONTENT_LENGTH")
+            and environ.get("REQUEST_METHOD") in _METHODS_WITH_A_BODY
+        ):
+            body, refusal = _read_body(environ, limit, self.timeout())
+            if refusal:
+                _stop_reading(environ)
+            # From here on the body is an ordinary one of known length, or none at all.
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             environ.pop("wsgi.input_terminated", None)
             environ["CONTENT_LENGTH"] = str(len(body))
-            environ["wsgi.input"] = io.BytesIO(body if len(body) <= limit else b"")
+            environ["wsgi.input"] = io.BytesIO(body)
+            if refusal:
+                environ[_REFUSED] = refusal
         return self.wsgi_app(environ, start_response)
 
 
-def _read_at_most(stream: Any, size: int) -> bytes:
+def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> tuple[bytes, str | None]:
+    """Read up to ``limit`` bytes of the body within ``timeout`` seconds; say why not, if not."""
+    stream = environ["wsgi.input"]
+    sock = environ.get("gunicorn.socket")  # bounded reads need the socket; others serve locally
+    previous_timeout = sock.gettimeout() if sock is not None else None
+    deadline = time.monotonic() + timeout
     body = bytearray()
-    while len(body) < size:
-        chunk = stream.read(min(_READ_SIZE, size - len(body)))
-        if not chunk:
-            break
-        body += chunk
-    return bytes(body)
+    try:
+        while len(body) <= limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return b"", "too_slow"
+            if sock is not None:
+                sock.settimeout(left)
+            chunk = stream.read(min(_READ_SIZE, limit + 1 - len(body)))
+            if not chunk:
+                return bytes(body), None
+            body += chunk
+        return b"", "too_large"
+    except TimeoutError:  # socket.timeout is TimeoutError
+        return b"", "too_slow"
+    except Exception:  # a malformed chunk or a dropped connection: the server's reader says which
+        return b"", "unreadable"
+    finally:
+        if sock is not None:
+            sock.settimeout(previous_timeout)
+
+
+def _stop_reading(environ: dict[str, Any]) -> None:
+    """Read nothing more from this client: the rest of a refused body is still on the wire, and the
+    server would otherwise wait for it before reading a next request on the same connection."""
+    sock = environ.get("gunicorn.socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already gone
+            sock.shutdown(socket.SHUT_RD)  # the answer can still be written
 
 
 def init_app(app: Flask) -> None:
     """Hold every request body to ``MAX_CONTENT_LENGTH``, declared or chunked, on every path."""
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, lambda: app.config.get("MAX_CONTENT_LENGTH"))
+    app.wsgi_app = ChunkedBodyLimit(
+        app.wsgi_app,
+        lambda: app.config.get("MAX_CONTENT_LENGTH"),
+        lambda: float(app.config.get("BODY_TIMEOUT_SECONDS", 30.0)),
+    )
 
     @app.before_request
     def refuse_an_oversized_body() -> None:
-        # Werkzeug refuses it only when something reads the body; refuse it whatever the view.
+        refusal = request.environ.get(_REFUSED)
+        if refusal:
+            raise _REFUSALS[refusal]()
+        # Werkzeug refuses a declared length only when something reads the body; refuse it whatever the view.
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and (request.content_length or 0) > limit:
             raise RequestEntityTooLarge()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_RATE_LIMIT = "120/minute"
 
 
@@ -34,9 +35,12 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the contract's ``REGISTRY_*`` settings, with secure defaults."""
     database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
     max_body = os.environ.get("REGISTRY_MAX_BODY_BYTES")
+    body_timeout = os.environ.get("REGISTRY_BODY_TIMEOUT_SECONDS")
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_secret_key(instance_path),
         "RATE_LIMIT": os.environ.get("REGISTRY_RATE_LIMIT", DEFAULT_RATE_LIMIT),
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
+        # How long a body sent in chunks may take to arrive (registry.bodylimit).
+        "BODY_TIMEOUT_SECONDS": float(body_timeout) if body_timeout else DEFAULT_BODY_TIMEOUT_SECONDS,
     }

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,12 +19,14 @@ from tests.test_cli import _registry
 from tests.test_concurrency import _serving
 
 LIMIT = 3000
+BODY_TIMEOUT = 2
 CSV_HEADER = "dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data\n"
 
 
 @pytest.fixture
 def served(tmp_path, database_url):
-    with _serving(tmp_path, database_url, "off", workers=1, MAX_BODY_BYTES=str(LIMIT)) as (base, env):
+    settings = {"MAX_BODY_BYTES": str(LIMIT), "BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT)}
+    with _serving(tmp_path, database_url, "off", workers=1, **settings) as (base, env):
         token = _registry(
             "users", "add", "tj", "--role", "zone_admin", "--zone", "CN-TJ-FTZ", cwd=tmp_path, env=env
         ).stdout.split()[-1]
@@ -113,3 +117,43 @@ def _send_get(base: str, path: str, token: str):
         return json.loads(connection.getresponse().read())
     finally:
         connection.close()
+
+
+def _stall(base: str, method: str, path: str, first_bytes: bytes = b"") -> socket.socket:
+    """Open a connection that announces a chunked body, sends ``first_bytes`` of it, then nothing."""
+    parts = urlsplit(base)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=30)
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {parts.hostname}\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    )
+    sock.sendall(head.encode() + first_bytes)
+    return sock
+
+
+def _healthz_answers(base: str) -> bool:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    finally:
+        connection.close()
+
+
+def test_a_client_that_stops_sending_holds_no_worker_for_good(served):
+    # More stalled clients than the single worker has threads: none may keep the server from answering.
+    base, _token = served
+    stalled = [_stall(base, "GET", "/healthz"), _stall(base, "HEAD", "/api/v1/zones")]
+    stalled += [_stall(base, "POST", "/api/v1/checks", b'5\r\n{"zon\r\n') for _ in range(3)]
+    try:
+        started = time.monotonic()
+        assert _healthz_answers(base)
+        # The stalled body is refused once its time is up: 408, as a problem.
+        answer = stalled[2].recv(65536).decode("utf-8", "replace")
+        assert answer.startswith("HTTP/1.1 408"), answer[:200]
+        assert "application/problem+json" in answer
+        assert time.monotonic() - started < BODY_TIMEOUT + 20
+    finally:
+        for sock in stalled:
+            sock.close()
