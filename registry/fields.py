@@ -77,16 +77,20 @@ class FullMatch(validate.Regexp):
         return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_iso_date_text(value: Any) -> bool:
+    """Whether ``value`` is written ``YYYY-MM-DD`` (Python's ``fromisoformat`` also reads
+    ``20240601`` and ``2024-W22-6``, which the contract does not allow)."""
+    return isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
+
+
 class IsoDate(fields.Date):
-    """A date written ``YYYY-MM-DD``, the contract's one form.
-
-    ``fields.Date`` leaves the parsing to Python, which also reads ``20240601`` and ``2024-W22-6``.
-    """
-
-    _FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+    """A date written ``YYYY-MM-DD``, the contract's one form."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str) or not self._FORM.fullmatch(value):
+        if not is_iso_date_text(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 

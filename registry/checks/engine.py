@@ -892,6 +892,9 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[str]]:
     return _all(*results), notes
 
 
+_NARROWER = frozenset({CATEGORIES})
+
+
 def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Facts) -> _CategoryResult:
     matched, doubts, open_items = [], [], []
     missing: frozenset[str] = frozenset()
@@ -907,11 +910,15 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
             doubts.append(f"item {item.label()} covers it but " + "; ".join(notes))
             open_items.append((_mechanism(item.mechanism), holds.missing))
     in_scope = lookup.in_scope
+    # A category broader than the list's items or scope awaits a narrower one: that is the fact
+    # missing (every item below it counts, as the contract's rule for broader categories says).
     if lookup.broader_than_items:
-        doubts.append("it is broader than items of the list (they lie below it)")
-        open_items.extend((_mechanism(m), frozenset()) for m in lookup.mechanisms_below)
+        doubts.append("it is broader than items of the list (they lie below it); a narrower category would decide")
+        missing |= _NARROWER
+        open_items.extend((_mechanism(m), _NARROWER) for m in lookup.mechanisms_below)
     if not in_scope and lookup.broader_than_scope:
         doubts.append("it is broader than a scope code of the list (part of it is in scope)")
+        missing |= _NARROWER
     if not compiled.items_complete and (in_scope or lookup.broader_than_scope):
         doubts.append("this record holds only part of the list's items (items_complete is false)")
     out_of_scope = not in_scope and not lookup.broader_than_scope  # CategoryLookup.out_of_scope

@@ -26,6 +26,7 @@ from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
 from registry.checks.services import run_batch, run_check
 from registry.errors import NotFound
+from registry.fields import is_iso_date_text
 from registry.limits import anonymous_check_limit, limiter
 from registry.lists import services
 from registry.lists.models import ListVersion
@@ -94,8 +95,11 @@ def ground_groups() -> list[tuple[str, list[str]]]:
 
 
 def _parse_day(text: str | None) -> date | None:
+    text = (text or "").strip()
+    if not is_iso_date_text(text):  # the same form the API takes
+        return None
     try:
-        return date.fromisoformat((text or "").strip()) if text else None
+        return date.fromisoformat(text)
     except ValueError:
         return None
 

@@ -340,6 +340,9 @@ def test_out_of_scope_data_beside_data_the_list_may_cover_is_undetermined(doubtf
     with_count = determine(check("FIN", doubtful, attributes={"vehicle_count": 5}), compiled())
     if doubtful == "AUTO.VEH.TRACK":
         assert with_count.outcome is Outcome.NOT_REQUIRED  # ruled out: the national rules alone
+    else:  # still broader than the items: only a narrower category can decide
+        assert with_count.outcome is Outcome.UNDETERMINED
+        assert "dataset.categories" in with_count.missing_facts
 
 
 def test_one_category_outside_the_list_and_one_out_of_scope_is_not_applicable():

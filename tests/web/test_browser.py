@@ -212,19 +212,19 @@ def test_a_company_uploads_its_inventory(seeded_server, page, watch, tmp_path):
 def test_the_language_switch_is_remembered_across_pages(seeded_server, page, watch):
     base = seeded_server.url
     page.goto(base)
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(f"{base}/")
     page.get_by_role("link", name="Check a dataset").first.click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Check a dataset", level=1)).to_be_visible()
     page.goto(f"{base}/zones/CN-TJ-FTZ/lists/2024")
     expect(page.get_by_text("Only part of this list is in the registry")).to_be_visible()
     expect(page.get_by_text("9 May 2024").first).to_be_visible()
     screenshot(page, "version-en")
     page.get_by_role("link", name="中文").click()
-    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.get_by_text("2024年5月9日").first).to_be_visible()
     watch.assert_clean()
 
