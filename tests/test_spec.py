@@ -107,6 +107,26 @@ def test_a_mutating_list_call_documents_its_errors(spec, method, path):
     assert needed <= set(responses), sorted(needed - set(responses))
 
 
+@pytest.mark.parametrize("step", ["submit", "approval", "filings", "publish", "revoke"])
+def test_a_lifecycle_step_documents_its_optional_if_match(spec, step):
+    operation = spec["paths"][f"{VERSION}/{step}"]["post"]
+    parameters = [resolve(spec, p) for p in operation.get("parameters", [])]
+    assert [p["required"] for p in parameters if p["in"] == "header" and p["name"] == "If-Match"] == [False]
+    assert "412" in operation["responses"]
+
+
+def test_json_taking_calls_document_415(spec):
+    for method, path in [*MUTATING_LIST_CALLS, ("post", "/api/v1/checks"), ("post", "/api/v1/checks/batch")]:
+        if path.endswith("/submit"):
+            continue  # takes no body
+        assert "415" in spec["paths"][path][method]["responses"], (method, path)
+
+
+def test_a_batch_documents_both_of_its_answers(spec):
+    answer = spec["paths"]["/api/v1/checks/batch"]["post"]["responses"]["200"]
+    assert set(answer["content"]) == {"application/json", "text/csv"}
+
+
 def test_replacing_a_draft_documents_the_if_match_header(spec):
     parameters = [resolve(spec, p) for p in spec["paths"][VERSION]["put"].get("parameters", [])]
     if_match = [p for p in parameters if p["in"] == "header" and p["name"].lower() == "if-match"]
