@@ -53,8 +53,6 @@ class ChunkedBodyLimit:
             and environ.get("REQUEST_METHOD") in _METHODS_WITH_A_BODY
         ):
             body, refusal = _read_body(environ, limit, self.timeout())
-            if refusal:
-                _stop_reading(environ)
             # From here on the body is an ordinary one of known length, or none at all.
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             environ.pop("wsgi.input_terminated", None)
@@ -62,6 +60,7 @@ class ChunkedBodyLimit:
             environ["wsgi.input"] = io.BytesIO(body)
             if refusal:
                 environ[_REFUSED] = refusal
+                _stop_reading(environ)
         return self.wsgi_app(environ, start_response)
 
 
@@ -111,7 +110,7 @@ def init_app(app: Flask) -> None:
     )
 
     @app.before_request
-    def refuse_an_oversized_body() -> None:
+    def refuse_a_body_over_the_limit_or_cut_short() -> None:
         refusal = request.environ.get(_REFUSED)
         if refusal:
             raise _REFUSALS[refusal]()

@@ -1009,6 +1009,8 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
     processor_missing = facts.in_zone.missing
     if compiled.excludes_ciio:
         processor_missing |= facts.ciio.missing
+    # A doubt on a complete list may yet resolve to "outside"; a partial record never says that.
+    doubt_may_clear = status is Article6Status.UNDETERMINED and compiled.items_complete
     if processor_missing and status is not not_applicable:
         sentences.insert(
             0,
@@ -1017,15 +1019,12 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
             + f", and the request does not say whether this one is "
             f"({', '.join(_ordered(processor_missing))}).",
         )
-        could_be_outside = status is Article6Status.OUTSIDE or (
-            status is Article6Status.UNDETERMINED and compiled.items_complete
-        )
+        could_be_outside = status is Article6Status.OUTSIDE or doubt_may_clear
         return _Article6(
             Article6Status.UNDETERMINED, (), " ".join(sentences), processor_missing, could_be_outside=could_be_outside
         )
     items = tuple(sorted(matched.values(), key=lambda item: item.code))
-    could_be_outside = status is Article6Status.UNDETERMINED and compiled.items_complete
-    return _Article6(status, items, " ".join(sentences), missing, tuple(open_items), could_be_outside)
+    return _Article6(status, items, " ".join(sentences), missing, tuple(open_items), doubt_may_clear)
 
 
 # --- the determination ------------------------------------------------------------------------
