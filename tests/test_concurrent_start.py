@@ -28,7 +28,8 @@ def test_four_processes_migrate_and_seed_one_empty_database(empty_database_url, 
         for n in range(4)
     ]
     outcomes = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in processes]
-    assert all(code == 0 for code, _out, _err in outcomes), outcomes
+    failures = [(n, code, err[-3000:]) for n, (code, _out, err) in enumerate(outcomes) if code != 0]
+    assert not failures, failures
     assert all(out.strip().splitlines()[-1].startswith("reg_") for _code, out, _err in outcomes)
     engine = create_engine(empty_database_url)
     assert current_revision(engine) == head_revision()
