@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from registry.migrate import current_revision, head_revision
@@ -36,3 +38,30 @@ def test_four_processes_migrate_and_seed_one_empty_database(empty_database_url, 
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Zone)).scalar() == 23
     engine.dispose()
+
+
+def _open_at_once(url: str, barrier) -> None:
+    from registry.db import make_engine
+
+    barrier.wait()
+    with make_engine(url).connect() as connection:  # an error here exits the child with code 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+@pytest.mark.sqlite_only
+def test_processes_opening_a_new_sqlite_file_at_once_all_switch_it_to_wal(tmp_path):
+    # Both read the new file, both want the exclusive lock the switch to WAL needs: SQLite answers
+    # one "database is locked" at once, busy timeout or not. Each round is a new file; the race
+    # is narrow (a few children in 60 rounds hit it before the fix), so it takes many rounds.
+    context = multiprocessing.get_context("fork")
+    exit_codes = []
+    for round_ in range(60):
+        url = f"sqlite:///{tmp_path / f'new-{round_}.sqlite3'}"
+        barrier = context.Barrier(6)
+        children = [context.Process(target=_open_at_once, args=(url, barrier)) for _ in range(6)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(timeout=60)
+        exit_codes += [child.exitcode for child in children]
+    assert exit_codes == [0] * len(exit_codes)
