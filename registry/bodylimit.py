@@ -3,8 +3,8 @@
 Werkzeug refuses a declared ``Content-Length`` over ``MAX_CONTENT_LENGTH`` before anything reads
 the body, but a chunked body is only cut off when a reader reaches the limit: JSON then fails to
 parse (a misleading 400) and a CSV batch is silently cut short. This middleware reads such a body
-up to one byte past the limit first, so every request either has its whole body, with its length
-declared, or is refused (413) like any other body over the limit.
+first, so every request either has its whole body, with its length declared, or is refused (413)
+like any other body over the limit.
 
 Only requests that carry a body are read (POST, PUT, PATCH), and the read has a deadline: a client
 that stops sending mid-body would otherwise hold a worker thread for good (408).
@@ -23,6 +23,8 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestTimeout
 
 _READ_SIZE = 64 * 1024
+# How much of a body over the limit is read and thrown away, so that its sender can hear the 413.
+_DRAIN_BYTES = 16 * 1024 * 1024
 _METHODS_WITH_A_BODY = frozenset({"POST", "PUT", "PATCH"})
 # Why the middleware refused a body; the app raises the matching error, so it is problem+json.
 _REFUSED = "registry.body_refused"
@@ -52,7 +54,7 @@ class ChunkedBodyLimit:
             and not environ.get("CONTENT_LENGTH")
             and environ.get("REQUEST_METHOD") in _METHODS_WITH_A_BODY
         ):
-            body, refusal = _read_body(environ, limit, self.timeout())
+            body, refusal, read_to_the_end = _read_body(environ, limit, self.timeout())
             # From here on the body is an ordinary one of known length, or none at all.
             environ.pop("HTTP_TRANSFER_ENCODING", None)
             environ.pop("wsgi.input_terminated", None)
@@ -60,33 +62,42 @@ class ChunkedBodyLimit:
             environ["wsgi.input"] = io.BytesIO(body)
             if refusal:
                 environ[_REFUSED] = refusal
+            if not read_to_the_end:
                 _stop_reading(environ)
         return self.wsgi_app(environ, start_response)
 
 
-def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> tuple[bytes, str | None]:
-    """Read up to ``limit`` bytes of the body within ``timeout`` seconds; say why not, if not."""
+def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> tuple[bytes, str | None, bool]:
+    """Read the body within ``timeout`` seconds, keeping up to ``limit`` bytes.
+
+    Returns the body, why it is refused (or None), and whether it was read to its end. A body over
+    the limit is still read, and thrown away, up to :data:`_DRAIN_BYTES` more: a client that is
+    still sending when the connection closes on unread data gets a reset instead of the 413.
+    """
     stream = environ["wsgi.input"]
     sock = environ.get("gunicorn.socket")  # bounded reads need the socket; others serve locally
     previous_timeout = sock.gettimeout() if sock is not None else None
     deadline = time.monotonic() + timeout
     body = bytearray()
+    received = 0
     try:
-        while len(body) <= limit:
+        while received <= limit + _DRAIN_BYTES:
             left = deadline - time.monotonic()
             if left <= 0:
-                return b"", "too_slow"
+                return b"", "too_slow", False
             if sock is not None:
                 sock.settimeout(left)
-            chunk = stream.read(min(_READ_SIZE, limit + 1 - len(body)))
+            chunk = stream.read(_READ_SIZE)
             if not chunk:
-                return bytes(body), None
-            body += chunk
-        return b"", "too_large"
+                return (bytes(body), None, True) if received <= limit else (b"", "too_large", True)
+            received += len(chunk)
+            if received <= limit:
+                body += chunk
+        return b"", "too_large", False
     except TimeoutError:  # socket.timeout is TimeoutError
-        return b"", "too_slow"
+        return b"", "too_slow", False
     except Exception:  # a malformed chunk or a dropped connection: the server's reader says which
-        return b"", "unreadable"
+        return b"", "unreadable", False
     finally:
         if sock is not None:
             sock.settimeout(previous_timeout)
