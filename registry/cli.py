@@ -25,7 +25,7 @@ def prepare_database(app: Flask) -> dict[str, object]:
     engine = get_engine(app)
     before = current_revision(engine)
     if before != head_revision():
-        upgrade(engine)
+        upgrade(engine, audit_key=app.config["AUDIT_KEY"])
     with app.app_context(), writing():
         from registry.db import get_session
 
@@ -267,18 +267,69 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Recompute the audit trail's hash chain; exit 1 if any event was altered or removed."""
-    from registry.audit.services import verify_chain
+@click.option(
+    "--anchor",
+    "anchor_text",
+    help="A checkpoint printed earlier by `registry audit anchor` (its JSON, or @FILE): the chain must still hold it.",
+)
+def audit_verify(anchor_text: str | None) -> None:
+    """Recompute the keyed audit chain and every frozen version's digest; exit 1 on any alteration.
+
+    With ``--anchor``, also check that nothing was cut from the chain since the checkpoint.
+    """
+    from registry.audit.services import anchor_problem, chain_anchor, verify_chain
+    from registry.db import get_session
+    from registry.lists.integrity import altered_versions
+
+    anchor = _read_anchor(anchor_text) if anchor_text else None
+    app = _app()
+    problems = []
+    with app.app_context():
+        session = get_session()
+        intact, broken_at = verify_chain(session)
+        if not intact:
+            problems.append(f"audit trail broken at event {broken_at}")
+        problems += [f"version {name} no longer matches its digest" for name in altered_versions(session)]
+        if anchor is not None and (problem := anchor_problem(session, anchor)):
+            problems.append(problem)
+        current = chain_anchor(session)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"audit trail intact: {current.events} events, head {current.head_hash}")
+
+
+@audit.command("anchor")
+def audit_anchor() -> None:
+    """Print a checkpoint of the audit chain (count and head) to keep outside the database."""
+    import json
+
+    from registry.audit.services import chain_anchor
     from registry.db import get_session
 
     app = _app()
     with app.app_context():
-        intact, broken_at = verify_chain(get_session())
-    if not intact:
-        click.echo(f"audit trail broken at event {broken_at}", err=True)
-        sys.exit(1)
-    click.echo("audit trail intact")
+        click.echo(json.dumps(chain_anchor(get_session()).as_dict()))
+
+
+def _read_anchor(text: str):
+    """Parse ``--anchor`` (JSON, or @FILE holding it) into an Anchor; a usage error if malformed."""
+    import json
+
+    from registry.audit.services import Anchor
+
+    if text.startswith("@"):
+        try:
+            text = Path(text[1:]).read_text()
+        except OSError as error:
+            raise click.BadParameter(str(error), param_hint="--anchor") from error
+    try:
+        fields = json.loads(text)
+        return Anchor(events=int(fields["events"]), head_id=fields["head_id"], head_hash=str(fields["head_hash"]))
+    except (ValueError, KeyError, TypeError) as error:
+        message = "not a checkpoint printed by `registry audit anchor`"
+        raise click.BadParameter(message, param_hint="--anchor") from error
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_RATE_LIMIT = "120/minute"
 
 
-def _read_or_create_secret_key(instance_path: Path) -> str:
-    """Keep one random signing key per instance so receipts survive restarts and workers agree."""
+def _read_or_create_key(instance_path: Path, name: str) -> str:
+    """Keep one random key per instance and purpose, so it survives restarts and workers agree."""
     instance_path.mkdir(parents=True, exist_ok=True)
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / name
     if not key_file.exists():
         # O_EXCL: when several workers start at once only one writes the key; the rest read it.
         try:
@@ -38,7 +38,10 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     body_timeout = os.environ.get("REGISTRY_BODY_TIMEOUT_SECONDS")
     return {
         "DATABASE_URL": database_url,
-        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_secret_key(instance_path),
+        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_key(instance_path, "secret_key"),
+        # Keys the audit trail's hash chain; kept out of the database so that write access to the
+        # database alone cannot recompute the chain after an edit.
+        "AUDIT_KEY": os.environ.get("REGISTRY_AUDIT_KEY") or _read_or_create_key(instance_path, "audit_key"),
         "RATE_LIMIT": os.environ.get("REGISTRY_RATE_LIMIT", DEFAULT_RATE_LIMIT),
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
         # How long a body sent in chunks may take to arrive (registry.bodylimit).

@@ -38,8 +38,11 @@ def head_revision() -> str:
 MIGRATION_LOCK = 160_323  # PostgreSQL advisory lock key: one migrating process at a time
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, audit_key: str | None = None) -> None:
     """Bring the database to ``revision`` (creating the tables on an empty one).
+
+    ``audit_key`` (the app's ``AUDIT_KEY``) is needed to key an existing audit trail's chain
+    (revision 0002); an empty database needs none.
 
     Safe when several processes start at once (`registry serve` beside `registry users add`):
     the migration takes the write lock before it reads the current revision (BEGIN IMMEDIATE on
@@ -50,4 +53,5 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
+        config.attributes["audit_key"] = audit_key
         command.upgrade(config, revision)

@@ -24,13 +24,17 @@ from registry.db import get_engine, get_session, writing
 from registry.migrate import upgrade
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL")
+# One audit key for the template database and every app on a copy of it, so their chains verify.
+TEST_AUDIT_KEY = "test-audit-key-" + "a" * 40
 _database_numbers = itertools.count()
 
 
 def _seed(url: str, instance: Path) -> None:
     # The zones only: scenario tests play out lists of their own on an empty record; the lists of
     # record are loaded by the `seeded_app` fixture for the tests about them.
-    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "s" * 64})
+    app = create_app(
+        {"DATABASE_URL": url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "s" * 64, "AUDIT_KEY": TEST_AUDIT_KEY}
+    )
     upgrade(get_engine(app))
     from registry.seeding import load_seeds
 
@@ -110,6 +114,7 @@ def make_app(database_url: str, tmp_path: Path):
                 "DATABASE_URL": database_url,
                 "INSTANCE_PATH": str(tmp_path / instance),
                 "SECRET_KEY": "test-secret-" + "k" * 40,
+                "AUDIT_KEY": TEST_AUDIT_KEY,
                 "RATE_LIMIT": "off",
                 **config,
             }

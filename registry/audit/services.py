@@ -1,14 +1,23 @@
-"""Write and read the audit trail; verify its hash chain."""
+"""Write and read the audit trail; verify its keyed hash chain.
+
+Each event's ``hash`` is an HMAC-SHA256, under the audit key (``REGISTRY_AUDIT_KEY`` or the
+instance folder's ``audit_key``, never the database), of the previous event's hash and this event's
+canonical fields. Someone who can write to the database but does not hold the key cannot recompute
+the chain after an edit, so ``registry audit verify`` catches it; an anchor (the count of events and
+the head's hash, kept elsewhere) catches the tail being cut off.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from flask import current_app
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from registry.audit.models import AuditEvent
@@ -40,7 +49,13 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _event_digest(prev_hash: str, event: AuditEvent) -> str:
+def chain_key() -> bytes:
+    """The app's audit key (``AUDIT_KEY``), as bytes."""
+    return current_app.config["AUDIT_KEY"].encode()
+
+
+def canonical_event(event: Any) -> str:
+    """The fields an event's hash covers, as canonical JSON (``event`` is a model or a row)."""
     fields = {
         "at": iso_utc(event.at),
         "actor": event.actor,
@@ -54,8 +69,12 @@ def _event_digest(prev_hash: str, event: AuditEvent) -> str:
         "reason": event.reason,
         "details": event.details,
     }
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_digest(key: bytes, prev_hash: str, event: Any) -> str:
+    """HMAC-SHA256 under ``key`` of the previous hash and the event's canonical fields."""
+    return hmac.new(key, (prev_hash + canonical_event(event)).encode(), hashlib.sha256).hexdigest()
 
 
 def record_event(
@@ -93,7 +112,7 @@ def record_event(
         prev_hash=previous.hash if previous else GENESIS_HASH,
         hash="",
     )
-    event.hash = _event_digest(event.prev_hash, event)
+    event.hash = event_digest(chain_key(), event.prev_hash, event)
     session.add(event)
     return event
 
@@ -104,14 +123,53 @@ def version_history(session: Session, list_version_id: int) -> list[AuditEvent]:
     return list(session.exec(statement))
 
 
-def verify_chain(session: Session) -> tuple[bool, int | None]:
-    """Recompute the chain; return (intact, id of the first broken event or None)."""
+def verify_chain(session: Session, key: bytes | None = None) -> tuple[bool, int | None]:
+    """Recompute the chain under the audit key; return (intact, id of the first broken event or None)."""
+    key = key or chain_key()
     expected_prev = GENESIS_HASH
     for event in session.exec(select(AuditEvent).order_by(AuditEvent.id)):
-        if event.prev_hash != expected_prev or _event_digest(event.prev_hash, event) != event.hash:
+        if event.prev_hash != expected_prev or not hmac.compare_digest(
+            event_digest(key, event.prev_hash, event), event.hash
+        ):
             return False, event.id
         expected_prev = event.hash
     return True, None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A checkpoint of the chain to keep outside the database: how many events, and the last one."""
+
+    events: int
+    head_id: int | None
+    head_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"events": self.events, "head_id": self.head_id, "head_hash": self.head_hash}
+
+
+def chain_anchor(session: Session) -> Anchor:
+    """Return the chain's current checkpoint (count and head)."""
+    count = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    head = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return Anchor(events=count, head_id=head.id if head else None, head_hash=head.hash if head else GENESIS_HASH)
+
+
+def anchor_problem(session: Session, anchor: Anchor) -> str | None:
+    """Say how the chain fails to contain a checkpoint taken earlier, or None if it does.
+
+    The chain only grows, so the event the anchor names must still be there with the same hash,
+    and there must be at least as many events as then: otherwise its tail was cut off (or rewritten).
+    """
+    if anchor.head_id is None:
+        return None
+    event = session.get(AuditEvent, anchor.head_id)
+    if event is None or event.hash != anchor.head_hash:
+        return f"event {anchor.head_id} of the anchor is missing or changed: the chain was cut or rewritten"
+    count = session.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= anchor.head_id)).one()
+    if count != anchor.events:
+        return f"the anchor counted {anchor.events} events up to {anchor.head_id}, the chain now holds {count}"
+    return None
 
 
 def readable_events(session: Session, account):
