@@ -46,6 +46,12 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
     app.config.update(settings_from_environment(Path(app.instance_path)))
     app.config.update(test_config or {})
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only as many X-Forwarded-* hops as there are proxies of ours: a client cannot name itself.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_extensions(app: Flask) -> None:

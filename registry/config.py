@@ -31,6 +31,15 @@ def _read_or_create_key(instance_path: Path, name: str) -> str:
     return key
 
 
+def _trusted_proxies(value: str | None) -> int:
+    """``REGISTRY_TRUSTED_PROXIES``: a whole number of proxies, 0 when unset."""
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) > 10:
+        raise RuntimeError(f"REGISTRY_TRUSTED_PROXIES must be a number of proxies from 0 to 10, not {value!r}")
+    return int(value)
+
+
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the contract's ``REGISTRY_*`` settings, with secure defaults."""
     database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
@@ -43,6 +52,11 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # database alone cannot recompute the chain after an edit.
         "AUDIT_KEY": os.environ.get("REGISTRY_AUDIT_KEY") or _read_or_create_key(instance_path, "audit_key"),
         "RATE_LIMIT": os.environ.get("REGISTRY_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+        # A Flask-Limiter storage URI shared by every host (redis://host:6379/0); unset, the counters
+        # live in a SQLite file in the instance folder, shared by the workers of one host.
+        "RATE_LIMIT_STORAGE": os.environ.get("REGISTRY_RATE_LIMIT_STORAGE") or None,
+        # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none).
+        "TRUSTED_PROXIES": _trusted_proxies(os.environ.get("REGISTRY_TRUSTED_PROXIES")),
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
         # How long a body sent in chunks may take to arrive (registry.bodylimit).
         "BODY_TIMEOUT_SECONDS": float(body_timeout) if body_timeout else DEFAULT_BODY_TIMEOUT_SECONDS,

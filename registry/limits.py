@@ -9,7 +9,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 # Counters live in a SQLite file in the instance folder (registry.ratelimit_storage), shared by all
-# worker processes, so a client gets the configured limit once, not once per worker.
+# worker processes, so a client gets the configured limit once, not once per worker; several hosts
+# share one store named by REGISTRY_RATE_LIMIT_STORAGE (Redis). Behind REGISTRY_TRUSTED_PROXIES
+# proxies, the client's address is the one they forward (ProxyFix in the app factory).
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
 
     app.config["RATELIMIT_ENABLED"] = str(app.config.get("RATE_LIMIT", "")).lower() != "off"
     app.config.setdefault(
-        "RATELIMIT_STORAGE_URI", f"registry+sqlite://{Path(app.instance_path) / 'ratelimits.sqlite3'}"
+        "RATELIMIT_STORAGE_URI",
+        app.config.get("RATE_LIMIT_STORAGE") or f"registry+sqlite://{Path(app.instance_path) / 'ratelimits.sqlite3'}",
     )
     limiter.init_app(app)

@@ -205,3 +205,39 @@ def as_user(client, make_account):
 @pytest.fixture
 def anonymous(client) -> Caller:
     return Caller(client, None)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Redis the hosts share: ``REGISTRY_TEST_REDIS_URL`` (tests/run-all.sh starts one), else a
+    throwaway Debian ``redis-server`` on a free loopback port for this run."""
+    configured = os.environ.get("REGISTRY_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    import socket
+    import subprocess
+    import time
+
+    server = shutil.which("redis-server")
+    assert server, "redis-server is missing: run tests/run-all.sh, which installs it"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need, then run the whole suite on SQLite and again on PostgreSQL.
+# Install everything the tests need, then run the whole suite on SQLite and again on PostgreSQL,
+# with a throwaway Redis as the store the application hosts share.
 #   bash tests/run-all.sh            (the README's test command; .ci/run calls it too)
 # Debian packages (postgresql, chromium, and a CJK font for the screenshots) are installed with apt-get when missing (as root, or
 # through sudo); Python packages go into .venv. PostgreSQL runs on a throwaway data folder on a
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=""
-for package in postgresql chromium fonts-noto-cjk; do
+for package in postgresql redis-server chromium fonts-noto-cjk; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 if [ -n "$missing" ]; then
@@ -31,14 +32,23 @@ pg_dir=$(mktemp -d /tmp/registry-pg.XXXXXX)
 pg_port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 run_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
-stop_pg() {
+redis_pid=""
+stop_servers() {
+  if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null || true; fi
   run_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -m immediate stop" >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
-trap stop_pg EXIT
+trap stop_servers EXIT
 run_pg "'$pg_bin/initdb' -D '$pg_dir/data' -U postgres -A trust -E UTF8 --locale=C.UTF-8" >/dev/null
 run_pg "'$pg_bin/pg_ctl' -D '$pg_dir/data' -l '$pg_dir/log' -w -o \"-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null
 export REGISTRY_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$pg_port/postgres"
+
+echo "== starting Redis"
+redis_port=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$pg_dir" >/dev/null &
+redis_pid=$!
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export REGISTRY_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
 echo "== ruff"
 ruff check registry tests benchmarks

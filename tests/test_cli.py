@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
 
 
@@ -52,6 +53,7 @@ def cli_env(tmp_path: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     if not database_url.startswith("sqlite"):
         env["REGISTRY_DATABASE_URL"] = database_url
+        env["REGISTRY_AUDIT_KEY"] = TEST_AUDIT_KEY  # the key the copied database's chain was made with
     return env
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
 from tests.test_cli import _free_port, _registry, _request
 
@@ -29,6 +30,7 @@ def _serving(tmp_path: Path, database_url: str, rate_limit: str, workers: int = 
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_DATABASE_URL"] = database_url
     env["REGISTRY_RATE_LIMIT"] = rate_limit
+    env["REGISTRY_AUDIT_KEY"] = TEST_AUDIT_KEY  # the key the copied database's chain was made with
     env.update({f"REGISTRY_{name}": value for name, value in settings.items()})
     port = _free_port()
     process = subprocess.Popen(

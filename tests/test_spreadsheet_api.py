@@ -86,6 +86,7 @@ def test_the_command_line_imports_and_exports(app, as_user, tmp_path):
     tj.admin.post(LISTS, json=tianjin_list(version="2024"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_DATABASE_URL"] = get_engine(app).url.render_as_string(hide_password=False)
+    env["REGISTRY_AUDIT_KEY"] = app.config["AUDIT_KEY"]
 
     def registry(*args):
         return subprocess.run([sys.executable, "-m", "registry.cli", *args], cwd=tmp_path, env=env,

@@ -36,6 +36,7 @@ def inventory(tmp_path: Path) -> Path:
 def _run(app, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env["REGISTRY_DATABASE_URL"] = get_engine(app).url.render_as_string(hide_password=False)
+    env["REGISTRY_AUDIT_KEY"] = app.config["AUDIT_KEY"]
     env["REGISTRY_SECRET_KEY"] = app.config["SECRET_KEY"]
     return subprocess.run([sys.executable, "-m", "registry.cli", "check", *args], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
