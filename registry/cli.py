@@ -127,6 +127,74 @@ def users_add(
         click.echo(token)
 
 
+def _change_account(name: str, change) -> object:
+    """Run ``change(session, account)`` on the account called ``name`` and commit; a clean error if none."""
+    from registry.accounts.services import account_named
+    from registry.db import get_session, writing
+    from registry.errors import DomainError
+
+    app = _app()
+    prepare_database(app)
+    with app.app_context(), writing():
+        session = get_session()
+        try:
+            outcome = change(session, account_named(session, name))
+            session.commit()
+        except DomainError as error:
+            problems = "; ".join(" ".join(map(str, v)) for v in (error.errors or {}).values())
+            raise click.ClickException(problems or error.detail) from error
+    return outcome
+
+
+@users.command("deactivate")
+@click.argument("name")
+def users_deactivate(name: str) -> None:
+    """Deactivate an account: its API tokens and signed-in sessions stop working at once."""
+    from registry.accounts.services import deactivate_account
+
+    _change_account(name, deactivate_account)
+    click.echo(f"deactivated {name!r}; its tokens and sessions no longer work")
+
+
+@users.command("revoke")
+@click.argument("name")
+def users_revoke(name: str) -> None:
+    """Revoke every API token of an account (it can still sign in to the pages)."""
+    from registry.accounts.services import revoke_tokens
+
+    revoked = _change_account(name, revoke_tokens)
+    click.echo(f"revoked {revoked} token(s) of {name!r}")
+
+
+@users.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Replace an account's API tokens with a new one, printed as the last line (shown once)."""
+    from registry.accounts.services import rotate_token
+
+    token = _change_account(name, rotate_token)
+    click.echo(f"the earlier tokens of {name!r} are revoked; new API token (shown once):")
+    click.echo(token)
+
+
+@users.command("password")
+@click.argument("name")
+def users_password(name: str) -> None:
+    """Set an account's sign-in password, read from a prompt (or the first line of standard input).
+
+    Never from the command line, where other users and the shell's history would see it. Open
+    sessions of the account end.
+    """
+    from registry.accounts.services import set_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    _change_account(name, lambda session, account: set_password(session, account, password))
+    click.echo(f"password of {name!r} set; its open sessions have ended")
+
+
 @main.command("check")
 @click.argument("inventory_file", metavar="INVENTORY", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--zone", required=True, help="Zone code, e.g. CN-TJ-FTZ.")

@@ -31,6 +31,23 @@ def _read_or_create_key(instance_path: Path, name: str) -> str:
     return key
 
 
+MIN_KEY_LENGTH = 32
+
+
+def _secret_key(instance_path: Path) -> str:
+    """``REGISTRY_SECRET_KEY`` (at least 32 characters), else the instance's own generated key."""
+    key = os.environ.get("REGISTRY_SECRET_KEY")
+    if key is None:
+        return _read_or_create_key(instance_path, "secret_key")
+    if len(key.encode()) < MIN_KEY_LENGTH:
+        raise RuntimeError(f"REGISTRY_SECRET_KEY must be at least {MIN_KEY_LENGTH} bytes long")
+    return key
+
+
+def _key_list(value: str | None) -> tuple[str, ...]:
+    return tuple(key.strip() for key in (value or "").split(",") if key.strip())
+
+
 def _trusted_proxies(value: str | None) -> int:
     """``REGISTRY_TRUSTED_PROXIES``: a whole number of proxies, 0 when unset."""
     if not value:
@@ -47,7 +64,11 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     body_timeout = os.environ.get("REGISTRY_BODY_TIMEOUT_SECONDS")
     return {
         "DATABASE_URL": database_url,
-        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_key(instance_path, "secret_key"),
+        "SECRET_KEY": _secret_key(instance_path),
+        # Earlier receipt keys, comma-separated: receipts they signed still verify while listed.
+        "RETIRED_SECRET_KEYS": _key_list(os.environ.get("REGISTRY_RETIRED_SECRET_KEYS")),
+        # Signs the pages' session cookies and CSRF tokens; never receipts.
+        "SESSION_KEY": os.environ.get("REGISTRY_SESSION_KEY") or _read_or_create_key(instance_path, "session_key"),
         # Keys the audit trail's hash chain; kept out of the database so that write access to the
         # database alone cannot recompute the chain after an edit.
         "AUDIT_KEY": os.environ.get("REGISTRY_AUDIT_KEY") or _read_or_create_key(instance_path, "audit_key"),

@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from registry.accounts.models import Account, ApiToken
+from registry.accounts.models import Account, ApiToken, WebSession
 from registry.audit.models import AuditEvent
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
 from registry.zones.models import Zone
@@ -17,6 +17,7 @@ __all__ = [
     "ListCategory",
     "ListItem",
     "ListVersion",
+    "WebSession",
     "Zone",
     "metadata",
 ]

@@ -33,3 +33,20 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in session of the pages, held on the server so that signing out really ends it.
+
+    The cookie carries a random id; only its SHA-256 is stored. A session ends when its person
+    signs out, when the account is deactivated or its password changes, and at the latest
+    ``SESSION_ABSOLUTE_SECONDS`` after it began, however busy it was.
+    """
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    id_hash: str = Field(max_length=64, unique=True)
+    started_at: datetime
+    ended_at: datetime | None = None

@@ -19,3 +19,18 @@ def check_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def password_problem(password: str) -> str | None:
+    """Say why ``password`` is too weak to protect an official's account, or None if it will do.
+
+    At least 12 characters, not mostly one repeated character (a passphrase of words is fine).
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if len(set(password)) < 6:
+        return "A password needs more different characters than that."
+    return None

@@ -8,9 +8,11 @@ import secrets
 from sqlmodel import Session, select
 
 from registry.accounts.models import Account, ApiToken
+from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.permissions import Authority, Role
+from registry.accounts.sessions import end_sessions_of
 from registry.audit.services import SYSTEM, Actor, record_event, utcnow
-from registry.errors import Conflict, InvalidInput
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.zones.models import Zone
 
 TOKEN_PREFIX = "reg_"
@@ -113,3 +115,53 @@ def _scope_errors(
     if needed == "authority" and authority not in [a.value for a in Authority]:
         errors["authority"] = ["Must be CAC or NDA."]
     return errors
+
+
+def account_named(session: Session, name: str) -> Account:
+    """Return the account called ``name``.
+
+    :raise NotFound: no such account.
+    """
+    account = session.exec(select(Account).where(Account.name == name)).first()
+    if account is None:
+        raise NotFound(f"No account is named {name!r}.")
+    return account
+
+
+def revoke_tokens(session: Session, account: Account, actor: Actor = SYSTEM) -> int:
+    """Revoke every API token of ``account``; return how many were live."""
+    live = session.exec(select(ApiToken).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None)))
+    revoked = 0
+    for token in live:
+        token.revoked_at = utcnow()
+        revoked += 1
+    record_event(session, actor, "tokens_revoked", details={"account": account.name, "revoked": revoked})
+    return revoked
+
+
+def rotate_token(session: Session, account: Account, actor: Actor = SYSTEM) -> str:
+    """Revoke ``account``'s API tokens and return a new one (shown once, stored hashed)."""
+    revoke_tokens(session, account, actor)
+    token = issue_token(session, account)
+    record_event(session, actor, "token_issued", details={"account": account.name})
+    return token
+
+
+def deactivate_account(session: Session, account: Account, actor: Actor = SYSTEM) -> None:
+    """Deactivate ``account``: its tokens and its open sessions stop working at once."""
+    account.active = False
+    end_sessions_of(session, account)
+    record_event(session, actor, "account_deactivated", details={"account": account.name})
+
+
+def set_password(session: Session, account: Account, password: str, actor: Actor = SYSTEM) -> None:
+    """Give ``account`` a new sign-in password and end its open sessions.
+
+    :raise InvalidInput: the password is too weak (``password``).
+    """
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput({"password": [problem]})
+    account.password_hash = hash_password(password)
+    end_sessions_of(session, account)
+    record_event(session, actor, "password_set", details={"account": account.name})

@@ -181,7 +181,9 @@ class Verify(MethodView):
     @_errors(400, 413, 415, 422)
     def post(self, body: dict[str, Any]):
         """Verify a receipt: valid only if this registry signed it and nothing in it was altered."""
-        check = verify_receipt(current_app.config["SECRET_KEY"], body["receipt"])
+        check = verify_receipt(
+            current_app.config["SECRET_KEY"], body["receipt"], current_app.config["RETIRED_SECRET_KEYS"]
+        )
         if check is None:
             return {
                 "valid": False,

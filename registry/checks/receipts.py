@@ -42,8 +42,20 @@ def issue_receipt(secret_key: str, request: dict[str, Any], result: dict[str, An
     return _signer(secret_key).sign(body).decode("ascii")
 
 
-def verify_receipt(secret_key: str, receipt: str) -> dict[str, Any] | None:
-    """Return the signed check if ``receipt`` is intact and ours, else None."""
+def verify_receipt(secret_key: str, receipt: str, retired_keys: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """Return the signed check if ``receipt`` is intact and ours, else None.
+
+    A receipt signed with one of ``retired_keys`` (keys rotated out, still listed) verifies too, so
+    rotating the key does not invalidate the determinations companies already hold.
+    """
+    for key in (secret_key, *retired_keys):
+        payload = _verified_with(key, receipt)
+        if payload is not None:
+            return payload
+    return None
+
+
+def _verified_with(secret_key: str, receipt: str) -> dict[str, Any] | None:
     signer = _signer(secret_key)
     try:
         token = receipt.encode("utf-8")

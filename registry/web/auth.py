@@ -1,7 +1,10 @@
 """Signing in to the pages with a name and password (argon2), and who is signed in.
 
-The session cookie holds only the account's id and the time of the last request; an inactive
-account, or eight idle hours, signs the person out.
+The signed session cookie holds a session id and the time of the last request; the session itself
+is held on the server (``registry.accounts.sessions``), so signing out ends it for good: the old
+cookie, replayed, signs nobody in. Two idle hours, twelve hours since signing in, deactivation or a
+new password sign the person out. Sign-in attempts are throttled per client and, for failures, per
+account name, and the answer never says which of the two was wrong.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from sqlmodel import select
 
 from registry.accounts.models import Account
 from registry.accounts.passwords import check_password, hash_password
+from registry.accounts.sessions import end_session, session_account, start_session
 from registry.db import get_session, writing
 from registry.limits import limiter
 from registry.web.blueprint import bp
 from registry.web.i18n import safe_next
 
-IDLE_LIMIT_SECONDS = 8 * 3600
+IDLE_LIMIT_SECONDS = 2 * 3600
 # Verified against when the name is unknown, so that a wrong name takes as long as a wrong password.
 _DECOY_HASH = hash_password("registry-decoy-password")
 
@@ -32,16 +36,15 @@ def current_user() -> Account | None:
     if "web_user" in g:
         return g.web_user
     account = None
-    account_id = session.get("account_id")
-    if account_id is not None:
+    session_id = session.get("sid")
+    if session_id is not None:
         seen = session.get("seen", 0)
         if time.time() - seen > IDLE_LIMIT_SECONDS:
             session.clear()
         else:
-            account = get_session().get(Account, account_id)
-            if account is None or not account.active:
+            account = session_account(get_session(), session_id)
+            if account is None:
                 session.clear()
-                account = None
             else:
                 session["seen"] = int(time.time())
     g.web_user = account
@@ -74,12 +77,21 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _sign_in_limit() -> str:
-    return "20/minute"
+def _attempted_name() -> str:
+    return "sign-in:" + (request.form.get("name") or "").strip().lower()
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+# Per client: enough for a person, not for guessing. Per account name, failures only, from any
+# client: guessing one official's password from many addresses is slowed too, while people sharing a
+# proxy's address (a ministry's network) do not lock each other out by signing in correctly.
+@limiter.limit("20/minute", methods=["POST"])
+@limiter.limit("10/15 minutes", methods=["POST"], key_func=_attempted_name, deduct_when=_failed)
+@writes
 def sign_in():
     """The staff sign-in form."""
     next_url = safe_next(request.values.get("next"), url_for("web.staff_home"))
@@ -99,14 +111,19 @@ def sign_in():
         error = _("用户名或密码不正确。")
         return render_template("web/sign_in.html", next_url=next_url, name=name, error=error), 401
     session.clear()  # a fresh session: no fixation of a session begun before signing in
-    session["account_id"] = account.id
+    session["sid"] = start_session(get_session(), account)
     session["seen"] = int(time.time())
+    get_session().commit()
     return redirect(next_url, code=303)
 
 
 @bp.post("/sign-out")
+@writes
 def sign_out():
-    """Forget who was signed in."""
+    """End the session on the server and forget it in the browser."""
+    if session.get("sid"):
+        end_session(get_session(), session["sid"])
+        get_session().commit()
     session.clear()
     g.pop("web_user", None)
     return redirect(url_for("web.home"), code=303)

@@ -260,7 +260,7 @@ def verify():
     if not receipt:
         context["error"] = _("请粘贴回执。")
         return render_template("web/verify.html", **context), 422
-    signed = verify_receipt(current_app.config["SECRET_KEY"], receipt)
+    signed = verify_receipt(current_app.config["SECRET_KEY"], receipt, current_app.config["RETIRED_SECRET_KEYS"])
     if signed is None or "request" not in signed or "result" not in signed:
         return render_template("web/verify.html", **context)
     session = db()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 
 API_PREFIX = "/api/"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -40,7 +41,17 @@ def served_over_plain_loopback() -> bool:
 
 
 class RegistrySessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions with the Secure rule of this module's docstring."""
+    """Flask's signed-cookie sessions with the Secure rule of this module's docstring, signed with
+    the session key (``SESSION_KEY``), not the key that signs receipts: a leak of one does not
+    forge the other, and either can be rotated alone."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        return URLSafeTimedSerializer(
+            app.config["SESSION_KEY"],
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config.get("SESSION_COOKIE_SECURE"):
@@ -76,6 +87,7 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+    app.config["WTF_CSRF_SECRET_KEY"] = app.config["SESSION_KEY"]
     # Checked by _protect_pages for every path but /api/, not by the extension's default hook.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
