@@ -90,7 +90,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from registry.errors import problem_response
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from registry.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE, problem_response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: Exception):
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        return problem_response(503, DATABASE_UNAVAILABLE, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

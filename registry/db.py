@@ -18,6 +18,7 @@ from sqlmodel import Session
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PG_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(database_url: str) -> Engine:
@@ -29,7 +30,9 @@ def make_engine(database_url: str) -> Engine:
         return engine
     if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_pre_ping=True)
+    # pool_pre_ping: a connection PostgreSQL dropped (a restart) is replaced before use, so the app
+    # recovers by itself; connect_timeout: an unreachable server fails a request in seconds (503).
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -85,3 +85,10 @@ def problem_response(
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+# The database cannot be reached or written right now (PostgreSQL restarting, a read-only or full
+# SQLite file, a lock held too long): answered 503 with Retry-After, never 500, and the next request
+# tries again on a fresh connection (pool_pre_ping), so the app recovers without a restart.
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = "The registry's database is unavailable for the moment; nothing was changed. Try again shortly."

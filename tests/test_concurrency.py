@@ -33,10 +33,14 @@ def _serving(tmp_path: Path, database_url: str, rate_limit: str, workers: int = 
     env["REGISTRY_AUDIT_KEY"] = TEST_AUDIT_KEY  # the key the copied database's chain was made with
     env.update({f"REGISTRY_{name}": value for name, value in settings.items()})
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    # The server's log goes to a file, not a pipe: under load a pipe nobody reads fills up and the
+    # workers block writing their access log.
+    log_path = tmp_path / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -48,7 +52,8 @@ def _serving(tmp_path: Path, database_url: str, rate_limit: str, workers: int = 
         yield base, env
     finally:
         process.terminate()
-        _out, errors = process.communicate(timeout=30)
+        process.wait(timeout=30)
+    errors = log_path.read_text()
     assert "Unhandled error" not in errors, errors
 
 

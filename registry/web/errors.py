@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from registry.db import get_session
-from registry.errors import DomainError
+from registry.errors import DATABASE_RETRY_AFTER_SECONDS, DomainError
 from registry.web.blueprint import bp
 from registry.web.security import is_api_path
 
@@ -27,6 +28,7 @@ def _title(status: int) -> str:
         422: _("提交的内容有误"),
         429: _("请求过于频繁"),
         500: _("系统内部错误"),
+        503: _("服务暂时不可用"),
     }
     return titles.get(status, _("请求未能完成"))
 
@@ -43,6 +45,7 @@ def _explanation(status: int, csrf: bool = False) -> str:
         413: _("上传的文件超过了系统允许的大小。"),
         429: _("短时间内请求次数过多，请稍后再试。"),
         500: _("系统未能完成此请求，已记录该错误。请稍后再试。"),
+        503: _("数据库暂时无法访问，未作任何更改。请稍后再试。"),
     }
     return texts.get(status, _("请返回上一页重试。"))
 
@@ -76,6 +79,15 @@ def _domain_refused(error: DomainError):
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return render_error(error.code or 500)
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def _database_unavailable(error: Exception):
+    current_app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
+    g.web_user = None  # the page's header must not ask the database who is signed in
+    body, status = render_error(503)
+    return body, status, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
 
 @bp.errorhandler(Exception)
