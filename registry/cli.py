@@ -329,6 +329,39 @@ def db_upgrade() -> None:
     click.echo(f"migrated from {outcome['migrated_from'] or 'empty'}; seeds: {outcome['seeded']}")
 
 
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(file: Path) -> None:
+    """Write the whole registry (zones, versions, history, audit trail, accounts without secrets) to FILE."""
+    from registry.archive import export_registry
+    from registry.db import get_engine
+
+    counts = export_registry(get_engine(_app()), file)
+    click.echo(f"exported to {file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Load an archive made by `registry export` into an empty database (migrated first, seeds not loaded).
+
+    The audit chain verifies with the audit key it was written with: set REGISTRY_AUDIT_KEY to it.
+    Accounts come without tokens or passwords: give them new ones with `registry users token|password`.
+    """
+    from registry.archive import ArchiveError, import_registry
+    from registry.db import get_engine
+    from registry.migrate import upgrade
+
+    app = _app()
+    engine = get_engine(app)
+    upgrade(engine, audit_key=app.config["AUDIT_KEY"])
+    try:
+        counts = import_registry(engine, file)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"imported from {file}: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
 @main.group()
 def audit() -> None:
     """The audit trail."""
