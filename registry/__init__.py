@@ -55,9 +55,10 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import api, bodylimit, db, limits
+    from registry import api, bodylimit, db, limits, metrics
 
     bodylimit.init_app(app)  # first: an oversized body is refused before anything else looks at it
+    metrics.init_app(app)
     db.init_app(app)
     app.extensions["registry.api"] = api.init_app(app)
     limits.init_app(app)

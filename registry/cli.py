@@ -48,6 +48,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
     from registry.db import get_engine
 
+    _count_metrics_across_workers()
     app = _app()
     outcome = prepare_database(app)
     get_engine(app).dispose()  # the workers open their own connections after the fork
@@ -66,6 +67,22 @@ def serve(host: str, port: int, workers: int | None) -> None:
             return create_app()
 
     Server().run()
+
+
+def _count_metrics_across_workers() -> None:
+    """Give the workers a shared, emptied folder for their metrics (registry.metrics).
+
+    Set before anything imports prometheus_client, which chooses per-process or shared counters
+    when its metrics are created. An operator's own PROMETHEUS_MULTIPROC_DIR is left as it is.
+    """
+    import shutil
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = Path(os.environ.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance") / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 @main.group()

@@ -76,6 +76,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # A Flask-Limiter storage URI shared by every host (redis://host:6379/0); unset, the counters
         # live in a SQLite file in the instance folder, shared by the workers of one host.
         "RATE_LIMIT_STORAGE": os.environ.get("REGISTRY_RATE_LIMIT_STORAGE") or None,
+        # Addresses or networks that may read /metrics (comma-separated); loopback when unset.
+        "METRICS_ALLOW": os.environ.get("REGISTRY_METRICS_ALLOW") or None,
         # How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto (0: none).
         "TRUSTED_PROXIES": _trusted_proxies(os.environ.get("REGISTRY_TRUSTED_PROXIES")),
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,

@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlmodel import Session
 
-from registry import clock
+from registry import clock, metrics
 from registry.audit.services import iso_utc, utcnow
 from registry.checks.engine import CheckRequest, Cumulative, Dataset, Processor, determine
 from registry.checks.index import CompiledList, compile_list
@@ -128,7 +128,9 @@ def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> dic
     compiled = list_in_force(session, checked["zone"], on)
     request = _normalised(checked["zone"], on, checked["processor"], checked["dataset"],
                           checked.get("cumulative"), checked.get("grounds", []))  # fmt: skip
-    return _check_one(compiled, request, on, secret_key, iso_utc(utcnow()))
+    result = _check_one(compiled, request, on, secret_key, iso_utc(utcnow()))
+    metrics.count_outcomes([result])
+    return result
 
 
 _dataset_schema = BatchDatasetSchema()
@@ -160,6 +162,8 @@ def run_batch(
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
         result = _check_one(compiled, request, on, secret_key, checked_at)
         results.append({"label": dataset.get("label"), **result})
+    metrics.count_batch(len(results))
+    metrics.count_outcomes(results)
     return results
 
 
