@@ -25,6 +25,7 @@ from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
 from registry.checks.services import run_batch, run_check
+from registry.db import get_session
 from registry.errors import NotFound
 from registry.fields import is_iso_date_text
 from registry.limits import anonymous_check_limit, limiter
@@ -47,12 +48,6 @@ TABLE_ROWS_SHOWN = 1000
 OUTCOME_ORDER = ("security_assessment", "standard_contract_or_certification", "undetermined", "not_required",
                  "exempt", "invalid")  # fmt: skip
 _check_schema = CheckRequestSchema()
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
 
 
 def _staff_exempt() -> bool:
@@ -117,7 +112,7 @@ def list_for(session: Session, zone_code: str | None, on: date) -> tuple[Zone | 
 
 def form_context(values: MultiDict, errors: FieldErrors | None = None) -> dict[str, Any]:
     """What the check form shows for ``values`` (the zone's tree depends on the zone and the date)."""
-    session, today = db(), clock.today()
+    session, today = get_session(), clock.today()
     on = _parse_day(values.get("on")) or today
     zone, version = list_for(session, values.get("zone"), on)
     whole = services.version_dict(session, version) if version else None
@@ -164,7 +159,7 @@ def check_submit():
     if values.get("action") == "reload":  # no script: reload the zone's categories, check nothing
         values.pop("action", None)
         return render_template("web/check_form.html", **form_context(values))
-    session = db()
+    session = get_session()
     on = _parse_day(values.get("on")) or clock.today()
     _zone, version = list_for(session, values.get("zone"), on)
     attributes = services.version_dict(session, version)["attributes"] if version else []
@@ -263,7 +258,7 @@ def verify():
     signed = verify_receipt(current_app.config["SECRET_KEY"], receipt)
     if signed is None or "request" not in signed or "result" not in signed:
         return render_template("web/verify.html", **context)
-    session = db()
+    session = get_session()
     context["valid"] = True
     again = reproduce(session, signed)
     result = dict(signed["result"])
@@ -321,7 +316,7 @@ def _read_upload(upload) -> tuple[list[str], list[inventory.InventoryRow]]:
 
 
 def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
-    session = db()
+    session = get_session()
     return (
         render_template(
             "web/inventory.html",
@@ -369,7 +364,7 @@ def inventory_template():
 @check_limit
 def inventory_submit():
     """Check the uploaded inventory; show the outcomes as a chart and a table, with downloads."""
-    session = db()
+    session = get_session()
     values = MultiDict(request.form)
     values.pop("csrf_token", None)
     flat: dict[str, list[str]] = {}

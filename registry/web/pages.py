@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlmodel import Session
 
 from registry import clock
 from registry.accounts.models import Account
+from registry.db import get_session
 from registry.errors import NotFound
 from registry.lists import services
 from registry.lists.canonical import item_changes
@@ -28,12 +29,6 @@ from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 DIFF_FIELDS = ("name_zh", "name_en", "category", "description", "level", "mechanism", "conditions")
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
 
 
 # --- home ----------------------------------------------------------------------------------
@@ -63,7 +58,7 @@ def zone_overview(session: Session, zone: Zone, today: date) -> ZoneOverview:
 @bp.get("/")
 def home():
     """What the registry is, the zones at a glance, and the way to check a dataset."""
-    session, today = db(), clock.today()
+    session, today = get_session(), clock.today()
     overviews = [zone_overview(session, zone, today) for zone in list_zones(session)]
     with_list = sorted((o for o in overviews if o.in_force), key=lambda o: o.in_force.effective_from)
     without = [o for o in overviews if not o.in_force]
@@ -151,7 +146,7 @@ def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, to
 @bp.get("/zones/<zone>")
 def zone_page(zone: str):
     """A zone's facts, the timeline of its list versions and the version in force today."""
-    session, today, viewer = db(), clock.today(), current_user()
+    session, today, viewer = get_session(), clock.today(), current_user()
     found = get_zone(session, zone)
     versions = services.list_versions(session, viewer, found.code)
     in_force = services.in_force_on(session, found.code, today)
@@ -172,7 +167,7 @@ def zone_page(zone: str):
 @bp.get("/zones/<zone>/in-force")
 def zone_in_force(zone: str):
     """Go to the version in force today."""
-    version = services.in_force_on(db(), zone, clock.today())
+    version = services.in_force_on(get_session(), zone, clock.today())
     if version is None:
         return redirect(url_for("web.zone_page", zone=zone), code=303)
     return redirect(version_url(version), code=303)
@@ -285,7 +280,7 @@ def version_diff(session: Session, viewer: Account | None, zone: str, version: s
 
 def version_context(zone: str, version: str) -> dict[str, Any]:
     """Everything the version page shows (and the staff actions panel needs)."""
-    session, viewer, today = db(), current_user(), clock.today()
+    session, viewer, today = get_session(), current_user(), clock.today()
     found = services.get_version(session, viewer, zone, version)
     zone_row = get_zone(session, zone)
     whole = services.version_dict(session, found)
@@ -322,7 +317,7 @@ def version_page(zone: str, version: str):
 @bp.get("/zones/<zone>/lists/<version>/diff/<other>")
 def diff_page(zone: str, version: str, other: str):
     """A version against any other the reader may see."""
-    session, viewer = db(), current_user()
+    session, viewer = get_session(), current_user()
     found = services.get_version(session, viewer, zone, version)
     against = services.get_version(session, viewer, zone, other)
     diff = version_diff(session, viewer, zone, version, other)
@@ -352,7 +347,7 @@ def download(zone: str, version: str, fmt: str):
     """The version as JSON (the API's representation), CSV or XLSX."""
     if fmt not in ("json", "csv", "xlsx"):
         abort(404)
-    session = db()
+    session = get_session()
     found = services.get_version(session, current_user(), zone, version)
     whole = services.version_dict(session, found)
     filename = f"{found.zone_code}-{found.version}.{fmt}"
@@ -362,19 +357,9 @@ def download(zone: str, version: str, fmt: str):
         response.headers.update(disposition)
         response.headers["ETag"] = f'"{found.etag}"'
         return response
-    try:
-        from registry.lists import spreadsheet  # written alongside; optional until it lands
-    except ImportError:
-        current_app.logger.warning("registry.lists.spreadsheet is not available; %s download refused", fmt)
-        return render_template("web/unavailable.html", what=fmt.upper()), 503
-    if fmt == "csv":
-        body = "\ufeff" + spreadsheet.export_csv(whole)
-        return Response(body.encode("utf-8"), mimetype="text/csv", headers=disposition)
-    return Response(
-        spreadsheet.export_xlsx(whole),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=disposition,
-    )
+    data = services.export_version(session, current_user(), zone, version, fmt)
+    mimetype = services.SPREADSHEET_TYPES[fmt].split(";")[0]
+    return Response(data, mimetype=mimetype, headers=disposition)
 
 
 # --- search --------------------------------------------------------------------------------
@@ -383,7 +368,7 @@ def download(zone: str, version: str, fmt: str):
 @bp.get("/search")
 def search():
     """Search the items of the lists in force today, with the matches marked."""
-    session, today = db(), clock.today()
+    session, today = get_session(), clock.today()
     query = (request.args.get("q") or "").strip()[:100]
     zone_code = request.args.get("zone") or None
     zones = list_zones(session)

@@ -19,6 +19,7 @@ from registry.accounts.models import Account
 from registry.accounts.permissions import Action, Role, may
 from registry.audit.models import AuditEvent
 from registry.audit.services import readable_events, verify_chain
+from registry.db import get_session
 from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
 from registry.lists.lifecycle import TRANSITIONS, Status
@@ -37,17 +38,11 @@ from registry.lists.schemas import (
 from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import STATUS_LABELS, format_date, label
-from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors, message_text
+from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 PAGE_SIZE = 50
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
 
 
 def _state_allows(action: str, version: ListVersion) -> bool:
@@ -115,10 +110,10 @@ def _lifecycle_step(zone: str, version: str, action: str, schema: Any | None, ca
     try:
         call(data)
     except InvalidInput as error:
-        db().rollback()
+        get_session().rollback()
         return _render_version_with_errors(zone, version, action, FieldErrors(flatten_errors(error.errors)), values)
     except (Conflict, PreconditionFailed) as error:
-        db().rollback()
+        get_session().rollback()
         flash(_refused(error), "error")
         return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
     return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
@@ -131,7 +126,7 @@ def submit_version(zone: str, version: str):
     """Submit a draft for the provincial commission's approval."""
 
     def call(_data):
-        services.submit(db(), current_user(), zone, version)
+        services.submit(get_session(), current_user(), zone, version)
         flash(_("已提交审批。版本内容自此冻结，并已计算摘要值。"), "success")
 
     return _lifecycle_step(zone, version, "submit", None, call)
@@ -145,7 +140,7 @@ def decide_version(zone: str, version: str):
 
     def call(data):
         services.decide_approval(
-            db(), current_user(), zone, version, data["decision"],
+            get_session(), current_user(), zone, version, data["decision"],
             document_no=data.get("document_no"), decided_on=data.get("decided_on"), reason=data.get("reason"),
         )  # fmt: skip
         if data["decision"] == "approved":
@@ -164,7 +159,7 @@ def file_version(zone: str, version: str):
 
     def call(data):
         services.record_filing(
-            db(), current_user(), zone, version,
+            get_session(), current_user(), zone, version,
             authority=data["authority"], filing_no=data["filing_no"], filed_on=data.get("filed_on"),
         )  # fmt: skip
         flash(_("已记录备案（备案号：%(no)s）。", no=data["filing_no"]), "success")
@@ -179,7 +174,7 @@ def publish_version(zone: str, version: str):
     """Publish a filed version with its effective date."""
 
     def call(data):
-        services.publish(db(), current_user(), zone, version, effective_from=data["effective_from"])
+        services.publish(get_session(), current_user(), zone, version, effective_from=data["effective_from"])
         flash(_("已发布，自%(date)s起施行。", date=format_date(data["effective_from"])), "success")
 
     return _lifecycle_step(zone, version, "publish", PublishSchema(), call)
@@ -192,7 +187,9 @@ def revoke_version(zone: str, version: str):
     """Revoke a published version from a date."""
 
     def call(data):
-        services.revoke(db(), current_user(), zone, version, revoked_on=data["revoked_on"], reason=data.get("reason"))
+        services.revoke(
+            get_session(), current_user(), zone, version, revoked_on=data["revoked_on"], reason=data.get("reason")
+        )
         flash(_("已废止，自%(date)s起不再施行。", date=format_date(data["revoked_on"])), "success")
 
     return _lifecycle_step(zone, version, "revoke", RevokeSchema(), call)
@@ -207,7 +204,7 @@ def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: L
         extra = int(request.form.get(f"add_{kind}", 0) or 0) if request.method == "POST" else 0
         want = max(minimum, len(rows[kind]) + 1) + extra
         rows[kind] = rows[kind] + [blank_row(kind) for _ in range(want - len(rows[kind]))]
-    in_force = services.in_force_on(db(), zone.code, clock.today())
+    in_force = services.in_force_on(get_session(), zone.code, clock.today())
     body = render_template(
         "web/staff/draft_form.html",
         zone=zone,
@@ -232,7 +229,7 @@ def _adding_rows() -> bool:
 @sign_in_required
 def new_draft(zone: str):
     """Create a draft by form (optionally starting from an existing version's content)."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
     if request.method == "GET":
@@ -267,7 +264,7 @@ def new_draft(zone: str):
 @sign_in_required
 def edit_draft(zone: str, version: str):
     """Edit a draft's content; a stale form (someone saved in between) is refused, not merged."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     found_zone = get_zone(session, zone)
     services.authorize(user, Action.EDIT, found_zone)
     found = services.get_version(session, user, zone, version)
@@ -303,69 +300,38 @@ def edit_draft(zone: str, version: str):
     return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
 
 
-def _spreadsheet_module():
-    try:
-        from registry.lists import spreadsheet  # written alongside; optional until it lands
-    except ImportError:
-        return None
-    return spreadsheet
-
-
-def _problem_text(problem: Any) -> str:
-    if hasattr(problem, "message"):  # spreadsheet.Problem: sheet, row, column, message
-        where = " · ".join(
-            str(part)
-            for part in (getattr(problem, "sheet", None), _row_text(getattr(problem, "row", None)),
-                         getattr(problem, "column", None))
-            if part
-        )  # fmt: skip
-        return f"{where}：{message_text(problem.message)}" if where else message_text(problem.message)
-    if isinstance(problem, dict):
-        where = ", ".join(f"{k}: {v}" for k, v in problem.items() if k not in ("message", "messages"))
-        message = problem.get("message") or "; ".join(map(str, problem.get("messages") or []))
-        return f"{where} — {message_text(message)}" if where else message_text(message)
-    return message_text(problem)
-
-
-def _row_text(row: int | None) -> str:
-    return _("第%(row)s行", row=row) if row else ""
-
-
 @bp.route("/staff/zones/<zone>/drafts/import", methods=["GET", "POST"])
 @writes
 @sign_in_required
 def import_draft(zone: str):
-    """Create a draft from an uploaded spreadsheet (the format of the version downloads)."""
-    session, user = db(), current_user()
+    """Create a draft from an uploaded spreadsheet (the format of the version downloads).
+
+    The lists service reads and stores it, as for the API's import; the page only shows its problems.
+    """
+    session, user = get_session(), current_user()
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
-    module = _spreadsheet_module()
-    context = {"zone": found, "available": module is not None, "problems": [], "version_label": ""}
+    context = {"zone": found, "problems": [], "version_label": ""}
     if request.method == "GET":
         return render_template("web/staff/import.html", **context)
-    if module is None:
-        return render_template("web/staff/import.html", **context), 503
     upload = request.files.get("file")
     context["version_label"] = (request.form.get("version") or "").strip()
     if upload is None or not upload.filename:
         context["problems"] = [_("请选择要上传的电子表格文件（.xlsx 或 .csv）。")]
         return render_template("web/staff/import.html", **context), 422
-    result = module.import_spreadsheet(upload.read(), upload.filename)
-    problems = [_problem_text(p) for p in (getattr(result, "problems", None) or [])]
-    if problems:
-        context["problems"] = problems
-        return render_template("web/staff/import.html", **context), 422
-    content = dict(result.content)
-    if context["version_label"]:
-        content["version"] = context["version_label"]
     try:
-        loaded = ListVersionCreateSchema().load(content)
-    except ValidationError as error:
-        flat = flatten_errors(error.messages)
-        context["problems"] = [f"{path}: {' '.join(messages)}" for path, messages in flat.items()]
+        created = services.import_draft(
+            session, user, zone, upload.read(), upload.filename, version=context["version_label"] or None
+        )
+    except InvalidInput as error:
+        session.rollback()
+        flat = flatten_errors(error.errors)
+        context["problems"] = [
+            message if path == "file" else f"{path}: {message}"
+            for path, messages in flat.items()
+            for message in messages
+        ]
         return render_template("web/staff/import.html", **context), 422
-    try:
-        created = services.create_draft(session, user, zone, loaded)
     except Conflict:
         session.rollback()
         context["problems"] = [_("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")]
@@ -419,7 +385,7 @@ def own_zone_versions(session: Session, user: Account) -> tuple[Zone | None, lis
 @sign_in_required
 def staff_home():
     """What the signed-in account has to do."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     zone, versions = own_zone_versions(session, user)
     return render_template(
         "web/staff/home.html",
@@ -437,7 +403,7 @@ def staff_home():
 @sign_in_required
 def approvals():
     """The provincial commission's queue: submitted versions of its province's zones."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     return render_template(
         "web/staff/queue.html",
         kind="approval",
@@ -451,7 +417,7 @@ def approvals():
 @sign_in_required
 def filings():
     """A national authority's queue: approved versions it has not filed yet."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     return render_template(
         "web/staff/queue.html",
         kind="filing",
@@ -468,7 +434,7 @@ def filings():
 @sign_in_required
 def audit():
     """The audit history this account may see, newest first."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     page_text = request.args.get("page", "1")
     page = max(int(page_text), 1) if page_text.isdigit() else 1
     zone_code = request.args.get("zone") or None
