@@ -22,7 +22,7 @@ from registry.accounts.permissions import Action, may, visible_statuses
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor, iso_utc, record_event, utcnow, version_history
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
-from registry.lists.canonical import content_digest, item_changes
+from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
 from registry.lists.schemas import is_valid_version_label
@@ -167,24 +167,6 @@ def in_force_on(session: Session, zone_code: str, on: date) -> ListVersion | Non
     """Return the whole version in force in a zone on ``on`` (see :func:`in_force_ref`), or None."""
     ref = in_force_ref(session, zone_code, on)
     return session.get(ListVersion, ref.id) if ref else None
-
-
-def diff_versions(
-    session: Session, viewer: Account | None, zone_code: str, version: str, other: str
-) -> dict[str, list[str]]:
-    """Return the item codes added, removed and changed in ``version`` against ``other``."""
-    mine = {item.code: item for item in get_version(session, viewer, zone_code, version).items}
-    theirs = {item.code: item for item in get_version(session, viewer, zone_code, other).items}
-    changed = [
-        code
-        for code in sorted(mine.keys() & theirs.keys())
-        if item_changes(item_dict(mine[code])) != item_changes(item_dict(theirs[code]))
-    ]
-    return {
-        "added": sorted(mine.keys() - theirs.keys()),
-        "removed": sorted(theirs.keys() - mine.keys()),
-        "changed": changed,
-    }
 
 
 # --- representation ------------------------------------------------------------------------

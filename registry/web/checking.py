@@ -35,8 +35,8 @@ from registry.web.auth import current_user
 from registry.web.blueprint import bp
 from registry.web.formats import OUTCOME_SHORT, label
 from registry.web.forms import FieldErrors, check_request_from_form, flatten_errors
-from registry.web.pages import category_tree
 from registry.web.svg import bar_chart_svg
+from registry.web.versionview import category_tree
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 

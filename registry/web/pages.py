@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,11 +12,10 @@ from flask_babel import pgettext
 from sqlmodel import Session
 
 from registry import clock
-from registry.accounts.models import Account
 from registry.db import get_session
 from registry.errors import NotFound
 from registry.lists import services
-from registry.lists.canonical import item_changes
+from registry.lists.diff import diff
 from registry.lists.lifecycle import EVER_PUBLISHED
 from registry.lists.models import ListVersion
 from registry.lists.schemas import ListVersionSchema
@@ -25,11 +24,9 @@ from registry.web.auth import current_user
 from registry.web.blueprint import bp
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
 from registry.web.svg import TimelineEvent, TimelineLane, timeline_svg
+from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
-
-DIFF_FIELDS = ("name_zh", "name_en", "category", "description", "level", "mechanism", "conditions")
-
 
 # --- home ----------------------------------------------------------------------------------
 
@@ -176,139 +173,9 @@ def zone_in_force(zone: str):
 # --- versions ------------------------------------------------------------------------------
 
 
-@dataclass
-class CategoryNode:
-    """A category of a version, its items and the categories below it."""
-
-    code: str
-    name_zh: str
-    name_en: str | None
-    items: list[dict[str, Any]] = field(default_factory=list)
-    children: list[CategoryNode] = field(default_factory=list)
-    in_scope: bool = False
-
-    @property
-    def item_total(self) -> int:
-        return len(self.items) + sum(child.item_total for child in self.children)
-
-
-def category_tree(whole: dict[str, Any]) -> list[CategoryNode]:
-    """Nest a version's categories by their dotted codes and hang each item on its category."""
-    nodes: dict[str, CategoryNode] = {}
-    roots: list[CategoryNode] = []
-    scope = set(whole.get("scope") or ())
-    for category in sorted(whole.get("categories") or [], key=lambda c: c["code"].count(".")):
-        node = CategoryNode(category["code"], category["name_zh"], category.get("name_en"))
-        node.in_scope = any(node.code == s or node.code.startswith(s + ".") for s in scope)
-        nodes[node.code] = node
-        parent = node.code.rpartition(".")[0]
-        (nodes[parent].children if parent in nodes else roots).append(node)
-    # Keep the version's own order of categories among siblings.
-    order = {c["code"]: n for n, c in enumerate(whole.get("categories") or [])}
-
-    def sort(siblings: list[CategoryNode]) -> None:
-        siblings.sort(key=lambda node: order.get(node.code, 0))
-        for node in siblings:
-            sort(node.children)
-
-    sort(roots)
-    orphans = CategoryNode("", _("未归类"), None)
-    for item in whole.get("items") or []:
-        (nodes[item["category"]].items if item["category"] in nodes else orphans.items).append(item)
-    if orphans.items:
-        roots.append(orphans)
-    return roots
-
-
-def previous_version(session: Session, viewer: Account | None, version: ListVersion) -> ListVersion | None:
-    """The version to compare with: the one published before it, or for unpublished work the one in force."""
-    if version.status in EVER_PUBLISHED and version.effective_from:
-        earlier = [
-            v
-            for v in services.list_versions(session, viewer, version.zone_code)
-            if v.id != version.id and v.status in EVER_PUBLISHED and v.effective_from
-            and (v.effective_from, v.id) < (version.effective_from, version.id)
-        ]  # fmt: skip
-        return max(earlier, key=lambda v: (v.effective_from, v.id), default=None)
-    in_force = services.in_force_on(session, version.zone_code, clock.today())
-    return in_force if in_force is not None and in_force.id != version.id else None
-
-
-@dataclass
-class ChangedItem:
-    code: str
-    fields: list[tuple[str, Any, Any]]  # (field, before, after)
-    before: dict[str, Any]
-    after: dict[str, Any]
-
-
-@dataclass
-class VersionDiff:
-    """``version`` against ``other``: added, removed and changed items, changes field by field."""
-
-    version: str
-    other: str
-    added: list[dict[str, Any]]
-    removed: list[dict[str, Any]]
-    changed: list[ChangedItem]
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-
-def version_diff(session: Session, viewer: Account | None, zone: str, version: str, other: str) -> VersionDiff:
-    """Compare two versions the viewer may see (codes from :func:`services.diff_versions`)."""
-    codes = services.diff_versions(session, viewer, zone, version, other)
-    mine = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, version).items}
-    theirs = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, other).items}
-    changed = []
-    for code in codes["changed"]:
-        after, before = item_changes(mine[code]), item_changes(theirs[code])
-        fields = [
-            (name, before.get(name), after.get(name)) for name in DIFF_FIELDS if before.get(name) != after.get(name)
-        ]
-        changed.append(ChangedItem(code, fields, theirs[code], mine[code]))
-    return VersionDiff(
-        version=version,
-        other=other,
-        added=[mine[c] for c in codes["added"]],
-        removed=[theirs[c] for c in codes["removed"]],
-        changed=changed,
-    )
-
-
-def version_context(zone: str, version: str) -> dict[str, Any]:
-    """Everything the version page shows (and the staff actions panel needs)."""
-    session, viewer, today = get_session(), current_user(), clock.today()
-    found = services.get_version(session, viewer, zone, version)
-    zone_row = get_zone(session, zone)
-    whole = services.version_dict(session, found)
-    previous = previous_version(session, viewer, found)
-    diff = version_diff(session, viewer, zone, found.version, previous.version) if previous else None
-    in_force = services.in_force_on(session, zone, today)
-    categories = {c["code"]: c for c in whole["categories"]}
-    return {
-        "zone": zone_row,
-        "version": found,
-        "whole": whole,
-        "tree": category_tree(whole),
-        "categories": categories,
-        "previous": previous,
-        "diff": diff,
-        "in_force_today": in_force is not None and in_force.id == found.id,
-        "in_force": in_force,
-        "today": today,
-        "record": whole.get("record") or {},
-        "others": [v for v in services.list_versions(session, viewer, zone) if v.id != found.id],
-    }
-
-
 @bp.get("/zones/<zone>/lists/<version>")
 def version_page(zone: str, version: str):
     """A version: items by category, scope and clauses, approval and filings, digest, diff."""
-    from registry.web.staff import actions_context
-
     context = version_context(zone, version)
     context.update(actions_context(context["zone"], context["version"]))
     return render_template("web/version.html", **context)
@@ -320,14 +187,13 @@ def diff_page(zone: str, version: str, other: str):
     session, viewer = get_session(), current_user()
     found = services.get_version(session, viewer, zone, version)
     against = services.get_version(session, viewer, zone, other)
-    diff = version_diff(session, viewer, zone, version, other)
     whole = services.version_dict(session, found)
     return render_template(
         "web/diff.html",
         zone=get_zone(session, zone),
         version=found,
         other=against,
-        diff=diff,
+        diff=diff(found, against),
         categories={c["code"]: c for c in whole["categories"]},
         attributes=whole["attributes"],
     )

@@ -22,7 +22,7 @@ from registry.audit.services import readable_events, verify_chain
 from registry.db import get_session
 from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
-from registry.lists.lifecycle import TRANSITIONS, Status
+from registry.lists.lifecycle import Status
 from registry.lists.models import ListVersion
 from registry.lists.schemas import (
     ATTRIBUTE_TYPES,
@@ -39,43 +39,11 @@ from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import STATUS_LABELS, format_date, label
 from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
+from registry.web.versionview import actions_context, state_allows, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 PAGE_SIZE = 50
-
-
-def _state_allows(action: str, version: ListVersion) -> bool:
-    # The lifecycle's own table says which states a step may start from.
-    return version.status in TRANSITIONS[action][0]
-
-
-def actions_context(zone: Zone, version: ListVersion, **overrides: Any) -> dict[str, Any]:
-    """Which steps the signed-in account may take on ``version`` now (the others are hidden)."""
-    user = current_user()
-    filed_by = {f.authority for f in version.filings}
-    can_file = (
-        user is not None
-        and user.authority is not None
-        and may(user, Action.FILE, zone, user.authority)
-        and _state_allows("file", version)
-        and user.authority not in filed_by
-    )
-    context = {
-        "can_edit": may(user, Action.EDIT, zone) and _state_allows("edit", version),
-        "can_submit": may(user, Action.SUBMIT, zone) and _state_allows("submit", version),
-        "can_decide": may(user, Action.DECIDE_APPROVAL, zone) and _state_allows("approve", version),
-        "can_file": can_file,
-        "filing_authority": user.authority if user is not None else None,
-        "can_publish": may(user, Action.PUBLISH, zone) and _state_allows("publish", version),
-        "can_revoke": may(user, Action.REVOKE, zone) and _state_allows("revoke", version),
-        "can_create": may(user, Action.CREATE, zone),
-        "action_errors": {},
-        "action_values": {},
-        "today_iso": clock.today().isoformat(),
-    }
-    context.update(overrides)
-    return context
 
 
 def _refused(error: Exception) -> str:
@@ -87,8 +55,6 @@ def _refused(error: Exception) -> str:
 
 
 def _render_version_with_errors(zone: str, version: str, action: str, errors: FieldErrors, values: dict[str, Any]):
-    from registry.web.pages import version_context
-
     context = version_context(zone, version)
     context.update(
         actions_context(context["zone"], context["version"], action_errors={action: errors}, action_values=values)
@@ -355,7 +321,7 @@ def approval_queue(session: Session, user: Account) -> list[QueueEntry]:
     for zone in list_zones(session):
         if may(user, Action.DECIDE_APPROVAL, zone):
             for version in services.list_versions(session, user, zone.code):
-                if _state_allows("approve", version):
+                if state_allows("approve", version):
                     entries.append(QueueEntry(zone, version))
     return sorted(entries, key=lambda e: e.version.updated_at)
 
@@ -368,7 +334,7 @@ def filing_queue(session: Session, user: Account) -> list[QueueEntry]:
     for zone in list_zones(session):
         if may(user, Action.FILE, zone, user.authority):
             for version in services.list_versions(session, user, zone.code):
-                if _state_allows("file", version) and user.authority not in {f.authority for f in version.filings}:
+                if state_allows("file", version) and user.authority not in {f.authority for f in version.filings}:
                     entries.append(QueueEntry(zone, version))
     return sorted(entries, key=lambda e: e.version.updated_at)
 
