@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import Session, select
+
 from registry.accounts.models import Account
+from registry.audit.models import AuditEvent
+from registry.lists.models import ListVersion
 from registry.zones.models import Zone
 
 
@@ -78,3 +83,30 @@ def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
     if is_approver_of(account, zone) or account.role == Role.NATIONAL_FILER:
         return PUBLIC_STATUSES | _AFTER_SUBMISSION
     return PUBLIC_STATUSES
+
+
+def readable_events(session: Session, account: Account) -> ColumnElement[bool] | None:
+    """Return a filter of the audit events ``account`` may read (None: all of them).
+
+    Administrators read everything. Others read the events of the list versions they may read
+    now (:func:`visible_statuses`), and zone administrators and approvers also the events about
+    their own zones that concern no version; account events are for administrators only.
+    """
+    if account.role == Role.ADMIN:
+        return None
+    clauses = []
+    for zone in session.exec(select(Zone)):
+        statuses = sorted(visible_statuses(account, zone))
+        clauses.append(
+            (AuditEvent.zone_code == zone.code)
+            & AuditEvent.list_version_id.in_(
+                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
+            )
+        )
+        if is_zone_admin_of(account, zone) or is_approver_of(account, zone):
+            clauses.append(
+                (AuditEvent.zone_code == zone.code)
+                & AuditEvent.list_version_id.is_(None)
+                & (AuditEvent.action != "account_created")
+            )
+    return or_(*clauses)

@@ -112,36 +112,3 @@ def verify_chain(session: Session) -> tuple[bool, int | None]:
             return False, event.id
         expected_prev = event.hash
     return True, None
-
-
-def readable_events(session: Session, account):
-    """Return a filter of the audit events ``account`` may read (None: all of them).
-
-    Administrators read everything. Others read the events of the list versions they may read
-    now (``visible_statuses``), and zone administrators and approvers also the events about their
-    own zones that concern no version; account events are for administrators only.
-    """
-    from sqlalchemy import or_
-
-    from registry.accounts.permissions import Role, is_approver_of, is_zone_admin_of, visible_statuses
-    from registry.lists.models import ListVersion
-    from registry.zones.models import Zone
-
-    if account.role == Role.ADMIN:
-        return None
-    clauses = []
-    for zone in session.exec(select(Zone)):
-        statuses = sorted(visible_statuses(account, zone))
-        clauses.append(
-            (AuditEvent.zone_code == zone.code)
-            & AuditEvent.list_version_id.in_(
-                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
-            )
-        )
-        if is_zone_admin_of(account, zone) or is_approver_of(account, zone):
-            clauses.append(
-                (AuditEvent.zone_code == zone.code)
-                & AuditEvent.list_version_id.is_(None)
-                & (AuditEvent.action != "account_created")
-            )
-    return or_(*clauses)

@@ -6,24 +6,23 @@ only hide what the signed-in account may not do (``may``) and say why a step was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from registry import clock
 from registry.accounts.models import Account
 from registry.accounts.permissions import Action, Role, may
-from registry.audit.models import AuditEvent
-from registry.audit.services import readable_events, verify_chain
+from registry.audit.services import verify_chain
 from registry.db import get_session
 from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
 from registry.lists.lifecycle import Status
 from registry.lists.models import ListVersion
+from registry.lists.queries import approval_queue, audit_events, filing_queue
 from registry.lists.schemas import (
     ATTRIBUTE_TYPES,
     LEVELS,
@@ -39,11 +38,12 @@ from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import STATUS_LABELS, format_date, label
 from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
-from registry.web.versionview import actions_context, state_allows, version_context
+from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 PAGE_SIZE = 50
+MAX_ADDED_ROWS = 50  # blank rows one "add rows" press may add to the draft editor
 
 
 def _refused(error: Exception) -> str:
@@ -167,7 +167,7 @@ def revoke_version(zone: str, version: str):
 def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: ListVersion | None, status: int = 200):
     for kind, minimum in (("categories", 3), ("attributes", 1), ("items", 2)):
         rows.setdefault(kind, [])
-        extra = int(request.form.get(f"add_{kind}", 0) or 0) if request.method == "POST" else 0
+        extra = _rows_to_add(kind) if request.method == "POST" else 0
         want = max(minimum, len(rows[kind]) + 1) + extra
         rows[kind] = rows[kind] + [blank_row(kind) for _ in range(want - len(rows[kind]))]
     in_force = services.in_force_on(get_session(), zone.code, clock.today())
@@ -184,6 +184,15 @@ def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: L
         blank={kind: blank_row(kind) for kind in ("categories", "attributes", "items")},
     )
     return body, status
+
+
+def _rows_to_add(kind: str) -> int:
+    """The form's ``add_<kind>``: how many blank rows to add (at most :data:`MAX_ADDED_ROWS`)."""
+    text = (request.form.get(f"add_{kind}") or "0").strip()
+    if not (text.isascii() and text.isdigit()):
+        flash(_("要添加的行数无效，请填写1至%(max)s之间的整数。", max=MAX_ADDED_ROWS), "error")
+        return 0
+    return min(int(text), MAX_ADDED_ROWS)
 
 
 def _adding_rows() -> bool:
@@ -309,36 +318,6 @@ def import_draft(zone: str):
 # --- the staff home and the queues ---------------------------------------------------------
 
 
-@dataclass
-class QueueEntry:
-    zone: Zone
-    version: ListVersion
-
-
-def approval_queue(session: Session, user: Account) -> list[QueueEntry]:
-    """Submitted versions of the zones this account may decide on."""
-    entries = []
-    for zone in list_zones(session):
-        if may(user, Action.DECIDE_APPROVAL, zone):
-            for version in services.list_versions(session, user, zone.code):
-                if state_allows("approve", version):
-                    entries.append(QueueEntry(zone, version))
-    return sorted(entries, key=lambda e: e.version.updated_at)
-
-
-def filing_queue(session: Session, user: Account) -> list[QueueEntry]:
-    """Approved versions that this account's authority has not yet filed."""
-    entries = []
-    if not user.authority:
-        return entries
-    for zone in list_zones(session):
-        if may(user, Action.FILE, zone, user.authority):
-            for version in services.list_versions(session, user, zone.code):
-                if state_allows("file", version) and user.authority not in {f.authority for f in version.filings}:
-                    entries.append(QueueEntry(zone, version))
-    return sorted(entries, key=lambda e: e.version.updated_at)
-
-
 def own_zone_versions(session: Session, user: Account) -> tuple[Zone | None, list[ListVersion]]:
     """A zone administrator's zone and all its versions."""
     if user.role != Role.ZONE_ADMIN or not user.zone_code:
@@ -396,38 +375,46 @@ def filings():
 # --- the audit trail -----------------------------------------------------------------------
 
 
+def _page_number() -> int | None:
+    """The ``page`` query argument: 1 when absent, None when it is not a page number."""
+    text = request.args.get("page", "1").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return max(int(text), 1)
+
+
 @bp.get("/staff/audit")
 @sign_in_required
 def audit():
-    """The audit history this account may see, newest first."""
+    """The audit history this account may see, newest first (verifying the chain is its own action)."""
     session, user = get_session(), current_user()
-    page_text = request.args.get("page", "1")
-    page = max(int(page_text), 1) if page_text.isdigit() else 1
+    page = _page_number()
+    if page is None:
+        flash(_("页码无效，已显示第1页。"), "error")
+        page = 1
     zone_code = request.args.get("zone") or None
-    statement = select(AuditEvent)
-    count = select(func.count()).select_from(AuditEvent)
-    condition = readable_events(session, user)
-    if condition is not None:
-        statement, count = statement.where(condition), count.where(condition)
-    if zone_code:
-        statement, count = (
-            statement.where(AuditEvent.zone_code == zone_code),
-            count.where(AuditEvent.zone_code == zone_code),
-        )
-    total = session.exec(count).one()
-    events = session.exec(
-        statement.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    intact, broken_at = verify_chain(session)
+    found = audit_events(session, user, zone_code=zone_code, page=page, size=PAGE_SIZE)
     return render_template(
         "web/staff/audit.html",
-        events=events,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        events=found.events,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         zone_code=zone_code,
         zones=list_zones(session),
-        intact=intact,
-        broken_at=broken_at if user.role == Role.ADMIN else None,
         status_label=lambda status: label(STATUS_LABELS, status),
     )
+
+
+@bp.post("/staff/audit/verify")
+@sign_in_required
+def verify_audit_chain():
+    """Recompute the whole hash chain once, on request, and say whether it is intact."""
+    intact, broken_at = verify_chain(get_session())
+    if intact:
+        flash(_("审计链完整性：已验证，未发现改动。"), "success")
+    elif current_user().role == Role.ADMIN:
+        flash(_("审计链完整性：发现记录被改动或删除！") + f" #{broken_at}", "error")
+    else:
+        flash(_("审计链完整性：发现记录被改动或删除！"), "error")
+    return redirect(url_for("web.audit"), code=303)
