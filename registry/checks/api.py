@@ -72,7 +72,7 @@ class Check(MethodView):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
         checked = load_json(_check_schema)
         # Returned as it is (the schema documents it): the engine's result is already plain JSON.
-        return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]))
+        return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]).result)
 
 
 _batch_schema = BatchRequestSchema()

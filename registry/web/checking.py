@@ -170,12 +170,11 @@ def check_submit():
         errors = FieldErrors(flatten_errors(error.messages))
         return render_template("web/check_form.html", **form_context(values, errors)), 422
     try:
-        result = run_check(session, checked, current_app.config["SECRET_KEY"])
+        done = run_check(session, checked, current_app.config["SECRET_KEY"])
     except NotFound:
         errors = FieldErrors({"zone": [_("未找到该自贸试验区。")]})
         return render_template("web/check_form.html", **form_context(values, errors)), 422
-    signed = verify_receipt(current_app.config["SECRET_KEY"], result["receipt"]) or {}
-    context = determination_context(session, signed.get("request") or body, result, signed)
+    context = determination_context(session, done.request, done.result, done.checked_at)
     return render_template("web/determination.html", **context, form_values=values)
 
 
@@ -183,7 +182,7 @@ def check_submit():
 
 
 def determination_context(
-    session: Session, checked: dict[str, Any], result: dict[str, Any], signed: dict[str, Any]
+    session: Session, checked: dict[str, Any], result: dict[str, Any], checked_at: str | None
 ) -> dict[str, Any]:
     """What the determination page shows: outcome, articles with their text, items, duties, receipt."""
     zone = None
@@ -212,7 +211,7 @@ def determination_context(
         "categories": categories,
         "other_category": OTHER_CATEGORY,
         "articles": articles,
-        "checked_at": signed.get("checked_at"),
+        "checked_at": checked_at,
         "receipt": result.get("receipt"),
     }
 
@@ -229,7 +228,7 @@ def reproduce(session: Session, signed: dict[str, Any]) -> dict[str, Any] | None
     checked = dict(signed["request"])
     try:
         checked["on"] = date.fromisoformat(checked["on"])
-        again = run_check(session, checked, current_app.config["SECRET_KEY"])
+        again = run_check(session, checked, current_app.config["SECRET_KEY"]).result
     except (KeyError, TypeError, ValueError, NotFound):
         return None
     mine = signed["result"]
@@ -267,7 +266,7 @@ def verify():
         result["explanation"] = again["explanation"]
         result["article6"] = {**result["article6"], "reason": again["article6"]["reason"]}
     context["reproduced"] = again is not None
-    context.update(determination_context(session, signed["request"], result, signed))
+    context.update(determination_context(session, signed["request"], result, signed.get("checked_at")))
     return render_template("web/verify.html", **context)
 
 
