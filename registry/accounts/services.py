@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from registry.accounts.models import Account, ApiToken
 from registry.accounts.permissions import Authority, Role
-from registry.audit.services import SYSTEM, Actor, record_event, utcnow
+from registry.audit.services import SYSTEM, Actor, record_event
+from registry.clock import utcnow
 from registry.errors import Conflict, InvalidInput
 from registry.zones.models import Zone
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from registry.audit.models import AuditEvent
+from registry.clock import iso_utc, utcnow
 
 GENESIS_HASH = "0" * 64
 AUDIT_CHAIN_LOCK = 160_322  # any fixed key; it only has to be the same for every writer
@@ -26,18 +27,6 @@ class Actor:
 
 
 SYSTEM = Actor(name="system", role="system")
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def iso_utc(moment: datetime) -> str:
-    """Return ``moment`` as ISO 8601 in UTC with a ``Z`` (naive values are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _event_digest(prev_hash: str, event: AuditEvent) -> str:

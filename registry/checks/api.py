@@ -43,7 +43,7 @@ def _errors(*statuses: int):
 
 
 def _max_batch() -> int:
-    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    return int(current_app.config["MAX_BATCH_DATASETS"])
 
 
 _check_schema = CheckRequestSchema()

@@ -12,11 +12,11 @@ from marshmallow import ValidationError
 from sqlmodel import Session
 
 from registry import clock
-from registry.audit.services import iso_utc, utcnow
 from registry.checks.engine import CheckRequest, Cumulative, Dataset, Processor, determine
 from registry.checks.index import CompiledList, compile_list
 from registry.checks.receipts import issue_receipt
 from registry.checks.schemas import BatchDatasetSchema
+from registry.clock import iso_utc, utcnow
 from registry.lists.models import ListVersion
 from registry.lists.services import content_of, in_force_ref
 

@@ -20,12 +20,14 @@ from registry import clock
 from registry.accounts.models import Account
 from registry.accounts.permissions import Action, may, visible_statuses
 from registry.audit.models import AuditEvent
-from registry.audit.services import Actor, iso_utc, record_event, utcnow, version_history
+from registry.audit.services import Actor, record_event, version_history
+from registry.clock import iso_utc, utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
-from registry.lists.schemas import is_valid_version_label
+from registry.lists.schemas import ListVersionCreateSchema, is_valid_version_label
+from registry.lists.spreadsheet import export_csv, export_xlsx, import_spreadsheet
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
@@ -579,8 +581,6 @@ def export_version(session: Session, viewer: Account | None, zone_code: str, ver
 
     :raise NotFound: unknown or invisible version.
     """
-    from registry.lists.spreadsheet import export_csv, export_xlsx
-
     whole = version_dict(session, get_version(session, viewer, zone_code, version))
     if fmt == "xlsx":
         return export_xlsx(whole)
@@ -602,9 +602,6 @@ def import_draft(
     :raise InvalidInput: every problem, by sheet, row and column (``errors["file"]``), or a
         missing version label (``errors["version"]``).
     """
-    from registry.lists.schemas import ListVersionCreateSchema
-    from registry.lists.spreadsheet import import_spreadsheet
-
     zone = get_zone(session, zone_code)
     if actor is None:
         _require(account, Action.CREATE, zone)

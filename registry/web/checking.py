@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, render_template, request, send_file, url_for
+from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlmodel import Session
@@ -331,7 +331,7 @@ def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
 
 
 def _max_rows() -> int:
-    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    return int(current_app.config["MAX_BATCH_DATASETS"])
 
 
 @bp.get("/check/inventory")
@@ -454,7 +454,3 @@ def inventory_download(token: str, fmt: str):
         abort(404)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=f"inventory-results.{fmt}")
-
-
-def results_url(token: str, fmt: str) -> str:
-    return url_for("web.inventory_download", token=token, fmt=fmt)

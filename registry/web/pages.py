@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
@@ -22,7 +22,7 @@ from registry.lists.schemas import ListVersionSchema
 from registry.lists.search import search_items
 from registry.web.auth import current_user
 from registry.web.blueprint import bp
-from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
+from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, label
 from registry.web.svg import TimelineEvent, TimelineLane, timeline_svg
 from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
@@ -84,7 +84,7 @@ def version_url(version: ListVersion | dict[str, Any]) -> str:
     return url_for("web.version_page", zone=version.zone_code, version=version.version)
 
 
-def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, today: date) -> list[TimelineLane]:
+def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone) -> list[TimelineLane]:
     """Lanes of the versions ever published, oldest first, with the periods each was in force.
 
     The periods come from :func:`services.in_force_ref` at every date on which something took
@@ -147,7 +147,7 @@ def zone_page(zone: str):
     found = get_zone(session, zone)
     versions = services.list_versions(session, viewer, found.code)
     in_force = services.in_force_on(session, found.code, today)
-    lanes = timeline_lanes(session, versions, found, today)
+    lanes = timeline_lanes(session, versions, found)
     chart = timeline_svg(lanes, today, _("%(zone)s负面清单版本时间线", zone=found.name_zh)) if lanes else None
     return render_template(
         "web/zone.html",
@@ -273,10 +273,3 @@ def search():
         error=error,
         today=today,
     )
-
-
-def period_end_text(start: date, end: date | None) -> str:
-    """Text for a period in force, for tables beside the timeline."""
-    if end is None:
-        return _("%(start)s起", start=format_date(start))
-    return _("%(start)s至%(end)s", start=format_date(start), end=format_date(end - timedelta(days=1)))
