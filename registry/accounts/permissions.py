@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from registry.accounts.models import Account
 from registry.audit.models import AuditEvent
+from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
 from registry.zones.models import Zone
 
@@ -65,12 +66,12 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
     return False
 
 
-# Statuses each kind of reader may see besides the published record (published, revoked).
-PUBLIC_STATUSES = frozenset({"published", "revoked"})
-_AFTER_SUBMISSION = frozenset({"submitted", "approved", "filed"})
+# Everyone may read the published record; the staff also what lies between submission and it.
+PUBLIC_STATUSES = frozenset(EVER_PUBLISHED)
+_AFTER_SUBMISSION = frozenset(Status) - PUBLIC_STATUSES - {Status.DRAFT}
 
 
-def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
+def visible_statuses(account: Account | None, zone: Zone) -> frozenset[Status]:
     """Return the version statuses ``account`` may read in ``zone``.
 
     Drafts are the zone's own work; the approver sees what was submitted to it, the national
@@ -79,7 +80,7 @@ def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
     if account is None or not account.active:
         return PUBLIC_STATUSES
     if account.role == Role.ADMIN or is_zone_admin_of(account, zone):
-        return PUBLIC_STATUSES | _AFTER_SUBMISSION | {"draft"}
+        return PUBLIC_STATUSES | _AFTER_SUBMISSION | {Status.DRAFT}
     if is_approver_of(account, zone) or account.role == Role.NATIONAL_FILER:
         return PUBLIC_STATUSES | _AFTER_SUBMISSION
     return PUBLIC_STATUSES

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from registry.fields import FullMatch, IsoDate, RegistrySchema, StrictBoolean, figure
+from registry.lists.lifecycle import Status
 
 LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
 MECHANISMS = ("security_assessment", "standard_contract_or_certification")
@@ -21,7 +22,7 @@ BUILT_IN_FIGURES = (
     "cumulative_personal_info_subjects",
     "cumulative_sensitive_pi_subjects",
 )
-STATUSES = ("draft", "submitted", "approved", "filed", "published", "revoked")
+STATUSES = tuple(Status)  # in lifecycle order
 RESERVED_VERSIONS = (".", "..", "in-force")
 
 VERSION_PATTERN = r"[A-Za-z0-9._-]{1,32}"

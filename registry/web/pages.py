@@ -16,7 +16,7 @@ from registry.db import get_session
 from registry.errors import NotFound
 from registry.lists import services
 from registry.lists.diff import diff
-from registry.lists.lifecycle import EVER_PUBLISHED
+from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
 from registry.lists.schemas import ListVersionSchema
 from registry.lists.search import search_items
@@ -46,7 +46,7 @@ def zone_overview(session: Session, zone: Zone, today: date) -> ZoneOverview:
     in_force = services.in_force_on(session, zone.code, today)
     upcoming = None
     for version in services.list_versions(session, None, zone.code):
-        later = version.status == "published" and version.effective_from and version.effective_from > today
+        later = version.status == Status.PUBLISHED and version.effective_from and version.effective_from > today
         if later and (upcoming is None or version.effective_from < upcoming.effective_from):
             upcoming = version
     return ZoneOverview(zone, in_force, len(in_force.items) if in_force else 0, upcoming)
@@ -103,7 +103,7 @@ def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone) ->
             label=version.version,
             status=label(STATUS_LABELS, version.status),
             url=version_url(version),
-            revoked=version.status == "revoked",
+            revoked=version.status == Status.REVOKED,
         )
         for index, (start, holder_id) in enumerate(holder):
             if holder_id != version.id:
