@@ -28,6 +28,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from registry.lists.conditions import format_conditions, parse_condition, split_conditions
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 
 MAX_ITEMS = 20_000
@@ -41,7 +42,6 @@ MECHANISM_LABELS = {
     "security_assessment": "数据出境安全评估",
     "standard_contract_or_certification": "个人信息出境标准合同或认证",
 }
-_OPERATORS = {">=": ">=", "<=": "<=", "==": "==", ">": ">", "<": "<", "≥": ">=", "≤": "<="}
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,6 @@ SHEETS = (ITEMS_SHEET, CATEGORIES_SHEET, ATTRIBUTES_SHEET, LIST_SHEET)
 _BY_KEY = {column.key: column for column in ITEM_COLUMNS}
 # Which names column holds a category of a given depth (1 = sector, 2 = scenario, 3+ = the leaf).
 _NAME_COLUMNS = ("sector", "scenario", "category_name")
-_CONDITION = re.compile(r"(?P<attribute>[^\s<>=≥≤]+)\s*(?P<op>>=|<=|==|>|<|≥|≤)\s*(?P<value>.+)", re.S)
-_INTEGER = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)")
-_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _CATEGORY_CODE = re.compile(CATEGORY_PATTERN)
 # Spreadsheet programs run a CSV cell starting with one of these as a formula: quote it with "'".
 _FORMULA_START = re.compile(r"'*[=+\-@]")
@@ -234,7 +231,7 @@ def _item_rows(version: Mapping[str, Any]) -> list[list[Any]]:
             "description": item.get("description"),
             "level": LEVEL_LABELS.get(item.get("level"), item.get("level")),
             "mechanism": MECHANISM_LABELS.get(item.get("mechanism"), item.get("mechanism")),
-            "conditions": "; ".join(_condition_text(c) for c in item.get("conditions") or []) or None,
+            "conditions": format_conditions(item.get("conditions") or []) or None,
         }
         rows.append([cells[column.key] for column in ITEM_COLUMNS])
     return rows
@@ -245,17 +242,6 @@ def _name_column(depth: int, leaf_depth: int) -> str | None:
     if depth <= 2:
         return _NAME_COLUMNS[depth - 1]
     return "category_name" if depth == leaf_depth else None
-
-
-def _condition_text(condition: Mapping[str, Any]) -> str:
-    value = condition.get("value")
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = repr(value) if isinstance(value, float) else str(value)
-    return f"{condition.get('attribute')} {condition.get('op')} {text}"
 
 
 def _join_pipes(values: list[Any]) -> str:
@@ -858,32 +844,15 @@ def _parse_conditions(text: str) -> list[dict[str, Any]]:
     :raise ValueError: with a message for the cell when a part cannot be read.
     """
     conditions = []
-    for part in re.split(r"[;；]", text):
-        part = part.strip()
-        if not part:
-            continue
-        match = _CONDITION.fullmatch(part)
-        value = _condition_value(match["value"].strip()) if match else None
-        if value is None:
+    for part in split_conditions(text):
+        try:
+            conditions.append(parse_condition(part))
+        except ValueError:
             raise ValueError(
                 f"Cannot read the condition {part!r}: write attribute, operator (>=, >, <=, <, ==; or ≥, ≤) and "
                 "a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions with ';'."
-            )
-        conditions.append({"attribute": match["attribute"], "op": _OPERATORS[match["op"]], "value": value})
+            ) from None
     return conditions
-
-
-def _condition_value(text: str) -> int | float | bool | None:
-    lowered = text.casefold()
-    if lowered in ("true", "是"):
-        return True
-    if lowered in ("false", "否"):
-        return False
-    if _INTEGER.fullmatch(text):
-        return int(text.replace(",", ""))
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    return None
 
 
 def _split_pipes(text: str) -> list[str | None]:
