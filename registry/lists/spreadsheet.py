@@ -29,19 +29,13 @@ from typing import Any
 from marshmallow import ValidationError
 
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
+from registry.lists.labels import LEVELS, MECHANISMS, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 
 MAX_ITEMS = 20_000
 
-LEVEL_LABELS = {
-    "important_data": "重要数据",
-    "personal_information": "个人信息",
-    "sensitive_personal_information": "敏感个人信息",
-}
-MECHANISM_LABELS = {
-    "security_assessment": "数据出境安全评估",
-    "standard_contract_or_certification": "个人信息出境标准合同或认证",
-}
+LEVEL_LABELS = chinese(LEVELS)
+MECHANISM_LABELS = chinese(MECHANISMS)
 
 
 @dataclass(frozen=True)
