@@ -27,7 +27,9 @@ from pathlib import PurePath
 from typing import Any
 
 from marshmallow import ValidationError
+from openpyxl.utils import get_column_letter
 
+from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
 from registry.lists.labels import LEVELS, MECHANISMS, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
@@ -127,10 +129,6 @@ _BY_KEY = {column.key: column for column in ITEM_COLUMNS}
 _NAME_COLUMNS = ("sector", "scenario", "category_name")
 _CATEGORY_CODE = re.compile(CATEGORY_PATTERN)
 # Spreadsheet programs run a CSV cell starting with one of these as a formula: quote it with "'".
-_FORMULA_START = re.compile(r"'*[=+\-@]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@]")
-# Control characters an XLSX file cannot hold (openpyxl refuses them).
-_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -168,7 +166,7 @@ def export_csv(version: Mapping[str, Any]) -> str:
         writer.writerow([f"# attribute: {_join_pipes(row)}"])
     writer.writerow([column.header for column in ITEM_COLUMNS])
     for row in _item_rows(version):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_text(value) for value in row])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -245,13 +243,6 @@ def _join_pipes(values: list[Any]) -> str:
     return " | ".join(texts)
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if _FORMULA_START.match(text) else text
-
-
 def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -262,7 +253,7 @@ def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]
             if value is not None:
                 widths[index] = max(widths[index], _width(str(value)))
     for index, width in enumerate(widths):
-        sheet.column_dimensions[_column_letter(index)].width = min(width + 2, 60)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(width + 2, 60)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
@@ -272,29 +263,12 @@ def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, _XLSX_ILLEGAL.sub("", value))
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
 
 
 def _width(text: str) -> int:
     # Columns are capped at 60 wide: the first lines' first characters decide (CJK counts double).
     return max(sum(2 if ord(char) > 0x2E7F else 1 for char in line) for line in text[:120].split("\n"))
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -564,7 +538,7 @@ class _Importer:
             stray = [i for i in unnamed if i < len(values) and values[i] is not None]
             stray += [i for i in range(len(header), len(values)) if values[i] is not None]
             if stray:
-                letters = ", ".join(_column_letter(i) for i in stray)
+                letters = ", ".join(get_column_letter(i + 1) for i in stray)
                 self.problem(sheet, number, None, f"A value in a column without a header (column {letters}).", True)
             cells = {column.key: values[i] if i < len(values) else None for i, column in by_index.items()}
             rows.append(_Row(number, cells))
@@ -804,8 +778,7 @@ def _text(value: Any) -> str | None:
 def _unescape(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-        if _ESCAPED_FORMULA.match(value):
-            return value[1:]
+        return unescape_csv_text(value)
     return value
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date as babel_format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -19,8 +20,6 @@ from registry.lists import labels
 from registry.web.i18n import current_language
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")  # fmt: skip
 _DIGITS_ZH = "零一二三四五六七八九"
 
 # Levels, mechanisms and statuses: the registry's one table of their names (registry.lists.labels).
@@ -135,9 +134,8 @@ def format_date(value: Any) -> str:
     day = as_date(value)
     if day is None:
         return ""
-    if current_language() == "en":
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    # Babel's patterns: the long Chinese form, and the day-month-year order English readers here expect.
+    return babel_format_date(day, "d MMMM y" if current_language() == "en" else "long")
 
 
 def format_datetime(value: Any) -> str:
