@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,7 @@ from registry.lists import services
 from registry.lists.diff import diff
 from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
+from registry.lists.queries import zone_overviews
 from registry.lists.schemas import ListVersionSchema
 from registry.lists.search import search_items
 from registry.web.auth import current_user
@@ -31,32 +31,11 @@ from registry.zones.services import get_zone, list_zones
 # --- home ----------------------------------------------------------------------------------
 
 
-@dataclass
-class ZoneOverview:
-    """A zone on the home page: its list in force today (if any) and what is coming."""
-
-    zone: Zone
-    in_force: ListVersion | None
-    item_count: int = 0
-    upcoming: ListVersion | None = None
-
-
-def zone_overview(session: Session, zone: Zone, today: date) -> ZoneOverview:
-    """Return the zone's version in force today and the next one published to take effect later."""
-    in_force = services.in_force_on(session, zone.code, today)
-    upcoming = None
-    for version in services.list_versions(session, None, zone.code):
-        later = version.status == Status.PUBLISHED and version.effective_from and version.effective_from > today
-        if later and (upcoming is None or version.effective_from < upcoming.effective_from):
-            upcoming = version
-    return ZoneOverview(zone, in_force, len(in_force.items) if in_force else 0, upcoming)
-
-
 @bp.get("/")
 def home():
     """What the registry is, the zones at a glance, and the way to check a dataset."""
     session, today = get_session(), clock.today()
-    overviews = [zone_overview(session, zone, today) for zone in list_zones(session)]
+    overviews = zone_overviews(session, today)
     with_list = sorted((o for o in overviews if o.in_force), key=lambda o: o.in_force.effective_from)
     without = [o for o in overviews if not o.in_force]
     return render_template(
