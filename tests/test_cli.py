@@ -16,6 +16,8 @@ import pytest
 
 from tests.factories import tianjin_list
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
