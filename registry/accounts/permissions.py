@@ -1,4 +1,4 @@
-"""Who may do what, in one place, for the API and the pages alike (CONTRACT.md, "Roles")."""
+"""Who may do what, in one place, for the API and the pages alike (docs/api.md, "Roles")."""
 
 from __future__ import annotations
 

@@ -159,7 +159,7 @@ class Batch(MethodView):
 
 
 def _wants_csv() -> bool:
-    """CSV only when asked for with Accept (CONTRACT.md): JSON otherwise, whatever the body was."""
+    """CSV only when asked for with Accept (docs/api.md): JSON otherwise, whatever the body was."""
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 

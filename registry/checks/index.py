@@ -15,7 +15,7 @@ from typing import Any
 
 Figure = int | float | bool | str
 
-# The operators a condition may use (CONTRACT.md, "List versions").
+# The operators a condition may use (docs/api.md, "List versions").
 OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
@@ -109,7 +109,7 @@ class CategoryLookup:
 
     @property
     def in_scope(self) -> bool:
-        """A scope code covers the category (CONTRACT.md, "Checks")."""
+        """A scope code covers the category (docs/api.md, "Checks")."""
         return bool(self.covering_scope)
 
     @property
@@ -314,7 +314,7 @@ def figure_text(value: Figure | None) -> str:
 
 
 def covers(code: str, other: str) -> bool:
-    """Equal, or a prefix at a dot: ``AUTO.VEH`` covers ``AUTO.VEH.X`` (CONTRACT.md)."""
+    """Equal, or a prefix at a dot: ``AUTO.VEH`` covers ``AUTO.VEH.X`` (docs/api.md)."""
     return other == code or other.startswith(code + ".")
 
 

@@ -127,7 +127,7 @@ class Checked(NamedTuple):
 
 
 def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> Checked:
-    """Determine one validated check request (CONTRACT.md, "Checks") and sign the receipt.
+    """Determine one validated check request (docs/api.md, "Checks") and sign the receipt.
 
     Returns the result (the API's answer) with the normalised request it determined and signed.
 

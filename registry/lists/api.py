@@ -1,4 +1,4 @@
-"""``/api/v1/zones/{zone}/lists``: list versions and their lifecycle (CONTRACT.md)."""
+"""``/api/v1/zones/{zone}/lists``: list versions and their lifecycle (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The comparison of two versions of a zone's list, item by item (CONTRACT.md, "Diff").
+"""The comparison of two versions of a zone's list, item by item (docs/api.md, "Diff").
 
 One function for the API's diff (item codes) and the pages' (the items and their changed fields).
 """

@@ -16,7 +16,7 @@ LEVELS = tuple(labels.LEVELS)
 MECHANISMS = tuple(labels.MECHANISMS)
 OPERATORS = (">=", ">", "<=", "<", "==")
 ATTRIBUTE_TYPES = ("integer", "number", "boolean")
-# The dataset figures every check request carries (CONTRACT.md, "List versions").
+# The dataset figures every check request carries (docs/api.md, "List versions").
 BUILT_IN_FIGURES = (
     "personal_info_subjects",
     "sensitive_pi_subjects",

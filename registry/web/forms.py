@@ -201,7 +201,7 @@ def split_codes(text: str | None) -> list[str]:
 
 
 def check_request_from_form(form: Any, attributes: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Build a check request (CONTRACT.md, "Checks") from the check form; missing answers stay missing."""
+    """Build a check request (docs/api.md, "Checks") from the check form; missing answers stay missing."""
     request: dict[str, Any] = {"zone": (form.get("zone") or "").strip()}
     if (form.get("on") or "").strip():
         request["on"] = form["on"].strip()
