@@ -123,8 +123,10 @@ def official(ports: list[int], tokens: dict[str, str], stop: threading.Event, ch
             status, answer = _call(port, "POST", path, body, tokens[who])
             if status not in (200, 201):
                 raise SystemExit(f"{path}: {status} {answer}")
-        for path, body, after in ((f"{lists}/{label}/publish", {"effective_from": "2031-01-01"}, label),
-                                  (f"{lists}/{label}/revoke", {"revoked_on": "2031-03-01", "reason": "基准"}, None)):
+        for path, body, after in (
+            (f"{lists}/{label}/publish", {"effective_from": "2031-01-01"}, label),
+            (f"{lists}/{label}/revoke", {"revoked_on": "2031-03-01", "reason": "基准"}, None),
+        ):
             sent = time.monotonic()
             status, answer = _call(ports[(number + 1) % 2], "POST", path, body, tokens["tj"])
             if status != 200:

@@ -30,6 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+# The register_* functions import the app's parts when the app is made, not at the top of this file:
+# importing any registry.* module runs this file first, and those parts import registry.* modules.
+
+
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     from registry.config import settings_from_environment
 

@@ -117,7 +117,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = ChunkedBodyLimit(
         app.wsgi_app,
         lambda: app.config.get("MAX_CONTENT_LENGTH"),
-        lambda: float(app.config.get("BODY_TIMEOUT_SECONDS", 30.0)),
+        lambda: float(app.config["BODY_TIMEOUT_SECONDS"]),
     )
 
     @app.before_request

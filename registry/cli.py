@@ -11,6 +11,9 @@ from flask import Flask
 
 from registry import create_app
 
+# Each command imports what it needs when it runs (not at the top): `registry --help` and the
+# commands that do not touch the database stay quick, and nothing opens a database at import.
+
 
 def _app() -> Flask:
     return create_app()

@@ -10,6 +10,7 @@ from typing import Any
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_RATE_LIMIT = "120/minute"
+DEFAULT_MAX_BATCH_DATASETS = 50_000  # datasets one batch check (API and inventory page) may carry
 
 
 def _read_or_create_key(instance_path: Path, name: str) -> str:
@@ -83,4 +84,5 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
         # How long a body sent in chunks may take to arrive (registry.bodylimit).
         "BODY_TIMEOUT_SECONDS": float(body_timeout) if body_timeout else DEFAULT_BODY_TIMEOUT_SECONDS,
+        "MAX_BATCH_DATASETS": DEFAULT_MAX_BATCH_DATASETS,
     }

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from registry.audit.services import SYSTEM, record_event, utcnow
+from registry.audit.services import SYSTEM, record_event
+from registry.clock import utcnow
 from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import Status
 from registry.lists.models import Filing, ListVersion

@@ -1,6 +1,6 @@
 """Who may take each step of a list version's lifecycle: the whole matrix, cell by cell.
 
-Eight callers (CONTRACT.md, "Roles"): Tianjin's zone administrator and its neighbour Beijing's,
+Eight callers (docs/api.md, "Roles"): Tianjin's zone administrator and its neighbour Beijing's,
 the Tianjin and Beijing provincial approvers, the CAC and NDA filers, the system administrator
 and an anonymous caller. For every mutating call a Tianjin version is first brought, through the
 real API and by the legitimate accounts, to the state the call needs; then each caller tries it.

@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 
 def _free_port() -> int:
     with socket.socket() as probe:

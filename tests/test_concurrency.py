@@ -18,6 +18,8 @@ from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
 from tests.test_cli import _free_port, _registry, _request
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 ROUNDS = 6
 
 

@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, func, select
 from registry.migrate import current_revision, head_revision
 from registry.zones.models import Zone
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 
 def test_four_processes_migrate_and_seed_one_empty_database(empty_database_url, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}

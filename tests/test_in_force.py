@@ -1,4 +1,4 @@
-"""Which version is in force on a date (CONTRACT.md: the latest effective_from on or before the
+"""Which version is in force on a date (docs/api.md: the latest effective_from on or before the
 date among versions ever published, unless that one was revoked on or before the date)."""
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import multiprocessing
 import time
 from pathlib import Path
 
+import pytest
+
 from registry.ratelimit_storage import SqliteFileStorage
 
 
@@ -17,6 +19,7 @@ def _count_up(path: str, times: int) -> int:
     return last
 
 
+@pytest.mark.slow  # starts processes
 def test_four_processes_share_one_count(tmp_path: Path):
     path = str(tmp_path / "ratelimits.sqlite3")
     with multiprocessing.get_context("spawn").Pool(4) as pool:

@@ -18,6 +18,8 @@ from tests.factories import tianjin_list
 from tests.test_cli import _registry
 from tests.test_concurrency import _serving
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 LIMIT = 3000
 BODY_TIMEOUT = 2
 CSV_HEADER = "dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data\n"

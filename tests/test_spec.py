@@ -15,7 +15,7 @@ SPEC_URL = "/api/v1/openapi.json"
 LISTS = "/api/v1/zones/{zone}/lists"
 VERSION = LISTS + "/{version}"
 
-# Every call of CONTRACT.md's tables ("List versions"), plus the zone reads it names.
+# Every call of docs/api.md's tables ("List versions"), plus the zone reads it names.
 CONTRACT_CALLS = [
     ("get", "/api/v1/zones"),
     ("get", "/api/v1/zones/{zone}"),

@@ -545,3 +545,31 @@ def test_problems_read_as_a_place_and_a_message() -> None:
     problem = Problem(ITEMS, 5, "编号 code", "Duplicate code.")
 
     assert str(problem) == "清单 items, row 5, 编号 code: Duplicate code."
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"attribute": "personal_info_subjects", "op": ">=", "value": 100000},
+        {"attribute": "vehicle_count", "op": "<", "value": 2.5},
+        {"attribute": "cross_border", "op": "==", "value": True},
+        {"attribute": "ratio", "op": "<=", "value": -3},
+    ],
+)
+def test_a_condition_reads_back_as_it_was_written(condition) -> None:
+    # One format and one parser for the spreadsheets and the draft editor.
+    from registry.lists.conditions import format_condition, parse_condition
+
+    assert parse_condition(format_condition(condition)) == condition
+    assert parse_condition(format_condition(condition), handwritten=True) == condition
+
+
+def test_the_draft_editor_reads_counts_the_way_people_write_them() -> None:
+    from registry.lists.conditions import parse_condition
+
+    assert parse_condition("vehicle_count ≥ 1.5万", handwritten=True)["value"] == 15000
+    assert parse_condition("vehicle_count = 1,000", handwritten=True) == {
+        "attribute": "vehicle_count", "op": "==", "value": 1000,
+    }  # fmt: skip
+    with pytest.raises(ValueError):
+        parse_condition("vehicle_count >= 1万")  # a file's cell keeps to the exported form

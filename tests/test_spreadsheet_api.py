@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import openpyxl
+import pytest
 
 from registry.db import get_engine
 from tests.factories import tianjin_list
@@ -81,6 +82,7 @@ def test_only_the_zone_admin_imports(as_user):
     assert tj.admin.get(f"{LISTS}/2024/export?format=pdf").status_code in (404, 422)
 
 
+@pytest.mark.slow  # starts processes
 def test_the_command_line_imports_and_exports(app, as_user, tmp_path):
     tj = Tianjin(as_user)
     tj.admin.post(LISTS, json=tianjin_list(version="2024"))

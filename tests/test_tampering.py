@@ -18,8 +18,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from registry.audit.models import AuditEvent
-from registry.audit.services import GENESIS_HASH, canonical_event, utcnow, verify_chain
+from registry.audit.services import GENESIS_HASH, canonical_event, verify_chain
 from registry.cli import main
+from registry.clock import utcnow
 from registry.db import get_engine, get_session
 from registry.migrate import current_revision, head_revision, upgrade
 from tests.conftest import TEST_AUDIT_KEY

@@ -1,10 +1,16 @@
-"""Who may do what, in one place, for the API and the pages alike (CONTRACT.md, "Roles")."""
+"""Who may do what, in one place, for the API and the pages alike (docs/api.md, "Roles")."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement, or_
+from sqlmodel import Session, select
+
 from registry.accounts.models import Account
+from registry.audit.models import AuditEvent
+from registry.lists.lifecycle import EVER_PUBLISHED, Status
+from registry.lists.models import ListVersion
 from registry.zones.models import Zone
 
 
@@ -60,12 +66,12 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
     return False
 
 
-# Statuses each kind of reader may see besides the published record (published, revoked).
-PUBLIC_STATUSES = frozenset({"published", "revoked"})
-_AFTER_SUBMISSION = frozenset({"submitted", "approved", "filed"})
+# Everyone may read the published record; the staff also what lies between submission and it.
+PUBLIC_STATUSES = frozenset(EVER_PUBLISHED)
+_AFTER_SUBMISSION = frozenset(Status) - PUBLIC_STATUSES - {Status.DRAFT}
 
 
-def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
+def visible_statuses(account: Account | None, zone: Zone) -> frozenset[Status]:
     """Return the version statuses ``account`` may read in ``zone``.
 
     Drafts are the zone's own work; the approver sees what was submitted to it, the national
@@ -74,7 +80,34 @@ def visible_statuses(account: Account | None, zone: Zone) -> frozenset[str]:
     if account is None or not account.active:
         return PUBLIC_STATUSES
     if account.role == Role.ADMIN or is_zone_admin_of(account, zone):
-        return PUBLIC_STATUSES | _AFTER_SUBMISSION | {"draft"}
+        return PUBLIC_STATUSES | _AFTER_SUBMISSION | {Status.DRAFT}
     if is_approver_of(account, zone) or account.role == Role.NATIONAL_FILER:
         return PUBLIC_STATUSES | _AFTER_SUBMISSION
     return PUBLIC_STATUSES
+
+
+def readable_events(session: Session, account: Account) -> ColumnElement[bool] | None:
+    """Return a filter of the audit events ``account`` may read (None: all of them).
+
+    Administrators read everything. Others read the events of the list versions they may read
+    now (:func:`visible_statuses`), and zone administrators and approvers also the events about
+    their own zones that concern no version; account events are for administrators only.
+    """
+    if account.role == Role.ADMIN:
+        return None
+    clauses = []
+    for zone in session.exec(select(Zone)):
+        statuses = sorted(visible_statuses(account, zone))
+        clauses.append(
+            (AuditEvent.zone_code == zone.code)
+            & AuditEvent.list_version_id.in_(
+                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
+            )
+        )
+        if is_zone_admin_of(account, zone) or is_approver_of(account, zone):
+            clauses.append(
+                (AuditEvent.zone_code == zone.code)
+                & AuditEvent.list_version_id.is_(None)
+                & (AuditEvent.action != "account_created")
+            )
+    return or_(*clauses)

@@ -11,7 +11,8 @@ from registry.accounts.models import Account, ApiToken
 from registry.accounts.passwords import hash_password, password_problem
 from registry.accounts.permissions import Authority, Role
 from registry.accounts.sessions import end_sessions_of
-from registry.audit.services import SYSTEM, Actor, record_event, utcnow
+from registry.audit.services import SYSTEM, Actor, record_event
+from registry.clock import utcnow
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.zones.models import Zone
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from registry.accounts.models import Account, WebSession
-from registry.audit.services import utcnow
+from registry.clock import utcnow
 
 # However active, a session ends this long after sign-in (idle sessions end sooner: registry.web.auth).
 SESSION_ABSOLUTE_SECONDS = 12 * 3600

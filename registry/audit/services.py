@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -21,6 +21,7 @@ from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from registry.audit.models import AuditEvent
+from registry.clock import iso_utc, utcnow
 
 GENESIS_HASH = "0" * 64
 AUDIT_CHAIN_LOCK = 160_322  # any fixed key; it only has to be the same for every writer
@@ -35,18 +36,6 @@ class Actor:
 
 
 SYSTEM = Actor(name="system", role="system")
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def iso_utc(moment: datetime) -> str:
-    """Return ``moment`` as ISO 8601 in UTC with a ``Z`` (naive values are taken as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def chain_key() -> bytes:
@@ -170,36 +159,3 @@ def anchor_problem(session: Session, anchor: Anchor) -> str | None:
     if count != anchor.events:
         return f"the anchor counted {anchor.events} events up to {anchor.head_id}, the chain now holds {count}"
     return None
-
-
-def readable_events(session: Session, account):
-    """Return a filter of the audit events ``account`` may read (None: all of them).
-
-    Administrators read everything. Others read the events of the list versions they may read
-    now (``visible_statuses``), and zone administrators and approvers also the events about their
-    own zones that concern no version; account events are for administrators only.
-    """
-    from sqlalchemy import or_
-
-    from registry.accounts.permissions import Role, is_approver_of, is_zone_admin_of, visible_statuses
-    from registry.lists.models import ListVersion
-    from registry.zones.models import Zone
-
-    if account.role == Role.ADMIN:
-        return None
-    clauses = []
-    for zone in session.exec(select(Zone)):
-        statuses = sorted(visible_statuses(account, zone))
-        clauses.append(
-            (AuditEvent.zone_code == zone.code)
-            & AuditEvent.list_version_id.in_(
-                select(ListVersion.id).where(ListVersion.zone_code == zone.code, ListVersion.status.in_(statuses))
-            )
-        )
-        if is_zone_admin_of(account, zone) or is_approver_of(account, zone):
-            clauses.append(
-                (AuditEvent.zone_code == zone.code)
-                & AuditEvent.list_version_id.is_(None)
-                & (AuditEvent.action != "account_created")
-            )
-    return or_(*clauses)

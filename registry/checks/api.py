@@ -43,7 +43,7 @@ def _errors(*statuses: int):
 
 
 def _max_batch() -> int:
-    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    return int(current_app.config["MAX_BATCH_DATASETS"])
 
 
 _check_schema = CheckRequestSchema()
@@ -72,7 +72,7 @@ class Check(MethodView):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
         checked = load_json(_check_schema)
         # Returned as it is (the schema documents it): the engine's result is already plain JSON.
-        return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]))
+        return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]).result)
 
 
 _batch_schema = BatchRequestSchema()
@@ -159,7 +159,7 @@ class Batch(MethodView):
 
 
 def _wants_csv() -> bool:
-    """CSV only when asked for with Accept (CONTRACT.md): JSON otherwise, whatever the body was."""
+    """CSV only when asked for with Accept (docs/api.md): JSON otherwise, whatever the body was."""
     return request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv"
 
 

@@ -235,7 +235,7 @@ class Determination(NamedTuple):
     missing_facts: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """The result in the contract's response shape (CONTRACT.md, "Checks"), less ``receipt``."""
+        """The result in the contract's response shape (docs/api.md, "Checks"), less ``receipt``."""
         # str() of a StrEnum member is its value, without the Python-level ``.value`` property.
         return {
             "article6": {
@@ -435,7 +435,7 @@ def _cumulative(name: str, given: int | None, own: int | None, holds_pi: Tri) ->
     """The yearly total that decides (自当年1月1日起累计), this transfer included.
 
     It is never below the dataset's own figure; without personal information it defaults to 0
-    (CONTRACT.md); otherwise, when not given, only that lower bound is known.
+    (docs/api.md); otherwise, when not given, only that lower bound is known.
     """
     if given is not None:
         return Count(name, max(given, own or 0))

@@ -15,7 +15,7 @@ from typing import Any
 
 Figure = int | float | bool | str
 
-# The operators a condition may use (CONTRACT.md, "List versions").
+# The operators a condition may use (docs/api.md, "List versions").
 OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,
@@ -109,7 +109,7 @@ class CategoryLookup:
 
     @property
     def in_scope(self) -> bool:
-        """A scope code covers the category (CONTRACT.md, "Checks")."""
+        """A scope code covers the category (docs/api.md, "Checks")."""
         return bool(self.covering_scope)
 
     @property
@@ -156,6 +156,8 @@ class CompiledList:
     category_names: Mapping[str, str] = field(repr=False, compare=False)
     _root: _Node = field(repr=False, compare=False)
     _lookups: dict[str, CategoryLookup] = field(default_factory=dict, repr=False, compare=False)
+    # For a partial record (items_complete false): where the zone published the whole list.
+    full_text_url: str | None = None
 
     def lookup(self, category: str) -> CategoryLookup:
         """Return what the version says about ``category``, walking only the nodes on its path.
@@ -223,7 +225,9 @@ def compile_condition(raw: Mapping[str, Any]) -> Condition:
     return Condition(attribute=raw["attribute"], op=op, value=raw["value"], compare=compare)
 
 
-def compile_list(content: Mapping[str, Any], *, zone: str, version: str, digest: str | None) -> CompiledList:
+def compile_list(
+    content: Mapping[str, Any], *, zone: str, version: str, digest: str | None, full_text_url: str | None = None
+) -> CompiledList:
     """Compile a validated list version (the contract's JSON shape) into a :class:`CompiledList`.
 
     Missing ``excludes_ciio`` / ``items_complete`` take the contract's defaults (``true``).
@@ -262,6 +266,7 @@ def compile_list(content: Mapping[str, Any], *, zone: str, version: str, digest:
         items=items,
         category_names=category_names,
         _root=root,
+        full_text_url=full_text_url,
     )
 
 
@@ -309,7 +314,7 @@ def figure_text(value: Figure | None) -> str:
 
 
 def covers(code: str, other: str) -> bool:
-    """Equal, or a prefix at a dot: ``AUTO.VEH`` covers ``AUTO.VEH.X`` (CONTRACT.md)."""
+    """Equal, or a prefix at a dot: ``AUTO.VEH`` covers ``AUTO.VEH.X`` (docs/api.md)."""
     return other == code or other.startswith(code + ".")
 
 

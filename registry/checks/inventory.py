@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+
+from registry.cells import csv_text, xlsx_cell
+
 LABEL = "dataset"
 KNOWN_COLUMNS = (
     "dataset", "categories", "personal_info_subjects", "sensitive_pi_subjects", "important_data",
@@ -206,34 +210,54 @@ def result_cells(result: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def write_csv(header: Iterable[str], rows: Iterable[InventoryRow], results: Iterable[dict[str, Any]]) -> str:
-    """Return the output CSV: the input columns followed by the result columns."""
+def _output_rows(
+    header: Iterable[str], rows: Iterable[InventoryRow], results: Iterable[dict[str, Any]]
+) -> Iterator[list[str]]:
+    """The output's rows as text: the header, then each row's input cells and its result cells."""
     header = [name for name in header if name]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*header, *RESULT_COLUMNS])
+    yield [*header, *RESULT_COLUMNS]
     for row, result in zip(rows, results, strict=True):
         cells = result_cells(result)
-        writer.writerow(
-            [
-                *(row.cells.get(name, "") for name in header),
-                *(cells[name] for name in RESULT_COLUMNS),
-            ]
-        )
+        yield [*(row.cells.get(name, "") for name in header), *(cells[name] for name in RESULT_COLUMNS)]
+
+
+def write_csv(header: Iterable[str], rows: Iterable[InventoryRow], results: Iterable[dict[str, Any]]) -> str:
+    """Return the output CSV: the input columns followed by the result columns.
+
+    A number stays as written; other text that a spreadsheet would run as a formula is escaped as
+    in the list exports (:func:`registry.cells.csv_text`).
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for record in _output_rows(header, rows, results):
+        writer.writerow([text if _is_number(text) else csv_text(text) for text in record])
     return buffer.getvalue()
+
+
+def write_xlsx(path: Path, header: list[str], rows: list[InventoryRow], results: list[dict[str, Any]]) -> None:
+    """Write the output as a workbook: numbers as numbers, all other cells as text (never formulas)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("results")
+    for record in _output_rows(header, rows, results):
+        sheet.append([_number(text) if _is_number(text) else xlsx_cell(sheet, text) for text in record])
+    workbook.save(path)
+
+
+def _is_number(text: str) -> bool:
+    # Up to 15 digits, no leading zero: what a spreadsheet shows as written (an ID such as 007 stays text).
+    digits = text.lstrip("-")
+    if _NUMBER.fullmatch(text) is None or len(digits.replace(".", "")) > 15:
+        return False
+    return not (digits.startswith("0") and len(digits) > 1 and digits[1] != ".")
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
 
 
 def write_inventory(path: Path, header: list[str], rows: list[InventoryRow], results: list[dict[str, Any]]) -> None:
     """Write results as ``.csv`` (UTF-8 with BOM, so spreadsheet programs read the Chinese) or ``.xlsx``."""
-    text = write_csv(header, rows, results)
     if path.suffix.lower() == ".csv":
-        path.write_text("\ufeff" + text, encoding="utf-8", newline="")
+        path.write_text("\ufeff" + write_csv(header, rows, results), encoding="utf-8", newline="")
         return
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "results"
-    for record in csv.reader(io.StringIO(text, newline="")):
-        sheet.append(record)
-    workbook.save(path)
+    write_xlsx(path, header, rows, results)

@@ -1,4 +1,4 @@
-"""Schemas of check requests and results (CONTRACT.md, "Checks")."""
+"""Schemas of check requests and results (docs/api.md, "Checks")."""
 
 from __future__ import annotations
 

@@ -6,24 +6,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from sqlmodel import Session
 
 from registry import clock, metrics
-from registry.audit.services import iso_utc, utcnow
 from registry.checks.engine import CheckRequest, Cumulative, Dataset, Processor, determine
 from registry.checks.index import CompiledList, compile_list
 from registry.checks.receipts import issue_receipt
 from registry.checks.schemas import BatchDatasetSchema
+from registry.clock import iso_utc, utcnow
 from registry.lists.models import ListVersion
 from registry.lists.services import content_of, in_force_ref
 
 _CACHE_SIZE = 64
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
-# For partial records (items_complete false): where the full text of the list is published.
-_full_text: dict[str, str | None] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -40,11 +38,12 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
             _compiled.move_to_end(key)
             return found
     version = session.get(ListVersion, version_id)
-    compiled = compile_list(content_of(version), zone=version.zone_code, version=version.version, digest=digest)
+    compiled = compile_list(
+        content_of(version), zone=version.zone_code, version=version.version, digest=digest,
+        full_text_url=None if version.items_complete else version.record.get("full_text_url"),
+    )  # fmt: skip
     with _compiled_lock:
         _compiled[key] = compiled
-        if digest is not None and not version.items_complete:
-            _full_text[digest] = version.record.get("full_text_url")
         while len(_compiled) > _CACHE_SIZE:
             _compiled.popitem(last=False)
     return compiled
@@ -110,7 +109,7 @@ def _check_one(
 
 def _point_to_the_full_list(result: dict[str, Any], compiled: CompiledList) -> None:
     """Say plainly that the registry holds only part of the list, and where the whole is published."""
-    url = _full_text.get(compiled.digest or "")
+    url = compiled.full_text_url
     listed = result["article6"]["list"]
     if listed is not None:
         listed["items_complete"] = False
@@ -119,8 +118,18 @@ def _point_to_the_full_list(result: dict[str, Any], compiled: CompiledList) -> N
     result["article6"]["reason"] += " The registry holds only part of this list's items." + where
 
 
-def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> dict[str, Any]:
-    """Determine one validated check request (CONTRACT.md, "Checks") and sign the receipt.
+class Checked(NamedTuple):
+    """A check done: the normalised request the receipt signs, the result, and when it was checked."""
+
+    request: dict[str, Any]
+    result: dict[str, Any]
+    checked_at: str
+
+
+def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> Checked:
+    """Determine one validated check request (docs/api.md, "Checks") and sign the receipt.
+
+    Returns the result (the API's answer) with the normalised request it determined and signed.
 
     :raise NotFound: unknown zone.
     """
@@ -128,9 +137,10 @@ def run_check(session: Session, checked: dict[str, Any], secret_key: str) -> dic
     compiled = list_in_force(session, checked["zone"], on)
     request = _normalised(checked["zone"], on, checked["processor"], checked["dataset"],
                           checked.get("cumulative"), checked.get("grounds", []))  # fmt: skip
-    result = _check_one(compiled, request, on, secret_key, iso_utc(utcnow()))
+    checked_at = iso_utc(utcnow())
+    result = _check_one(compiled, request, on, secret_key, checked_at)
     metrics.count_outcomes([result])
-    return result
+    return Checked(request, result, checked_at)
 
 
 _dataset_schema = BatchDatasetSchema()

@@ -1,4 +1,4 @@
-"""``/api/v1/zones/{zone}/lists``: list versions and their lifecycle (CONTRACT.md)."""
+"""``/api/v1/zones/{zone}/lists``: list versions and their lifecycle (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from registry.api import Blueprint, before_body, current_account, document_error
 from registry.db import get_session
 from registry.errors import InvalidInput, NotFound, PreconditionRequired
 from registry.lists import services
+from registry.lists.diff import compare
 from registry.lists.schemas import (
     ApprovalDecisionSchema,
     DiffSchema,
@@ -230,7 +231,7 @@ class Diff(MethodView):
     @_errors(401, 404)
     def get(self, zone: str, version: str, other: str):
         """Compare two versions of a zone by item code: added, removed, changed."""
-        return services.diff_versions(get_session(), current_account(), zone, version, other)
+        return compare(get_session(), current_account(), zone, version, other).codes()
 
 
 class ExportQuerySchema(ma.Schema):

@@ -61,8 +61,3 @@ def next_status(action: str, current: str, *, authorities_on_file: frozenset[str
         return Status.FILED if authorities_on_file >= REQUIRED_AUTHORITIES else Status.APPROVED
     assert target is not None
     return target
-
-
-def is_frozen(status: str) -> bool:
-    """Return whether a version's content can no longer change (from submission on)."""
-    return Status(status) != Status.DRAFT

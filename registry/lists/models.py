@@ -3,8 +3,23 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
+
+from registry.lists.lifecycle import Status
+
+
+class StatusType(TypeDecorator):
+    """A version's :class:`Status`, stored as its text (``draft`` … ``revoked``) and read back as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else Status(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Status | None:
+        return None if value is None else Status(value)
 
 
 class ListVersion(SQLModel, table=True):
@@ -17,7 +32,7 @@ class ListVersion(SQLModel, table=True):
     zone_code: str = Field(foreign_key="zone.code", max_length=16, index=True)
     version: str = Field(max_length=32)
     title: str
-    status: str = Field(max_length=16, index=True)
+    status: Status = Field(sa_type=StatusType, index=True)
     effective_from: date | None = None
     revoked_on: date | None = None
     digest: str | None = Field(default=None, max_length=64)

@@ -9,19 +9,21 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
 from registry.fields import FullMatch, IsoDate, RegistrySchema, StrictBoolean, figure
+from registry.lists import labels
+from registry.lists.lifecycle import Status
 
-LEVELS = ("important_data", "personal_information", "sensitive_personal_information")
-MECHANISMS = ("security_assessment", "standard_contract_or_certification")
+LEVELS = tuple(labels.LEVELS)
+MECHANISMS = tuple(labels.MECHANISMS)
 OPERATORS = (">=", ">", "<=", "<", "==")
 ATTRIBUTE_TYPES = ("integer", "number", "boolean")
-# The dataset figures every check request carries (CONTRACT.md, "List versions").
+# The dataset figures every check request carries (docs/api.md, "List versions").
 BUILT_IN_FIGURES = (
     "personal_info_subjects",
     "sensitive_pi_subjects",
     "cumulative_personal_info_subjects",
     "cumulative_sensitive_pi_subjects",
 )
-STATUSES = ("draft", "submitted", "approved", "filed", "published", "revoked")
+STATUSES = tuple(Status)  # in lifecycle order
 RESERVED_VERSIONS = (".", "..", "in-force")
 
 VERSION_PATTERN = r"[A-Za-z0-9._-]{1,32}"
@@ -244,8 +246,8 @@ class ItemOutSchema(ma.Schema):
     name_zh = fields.String()
     name_en = fields.String(**_TEXT)
     description = fields.String(**_TEXT)
-    level = fields.String(metadata={"enum": list(LEVELS)})
-    mechanism = fields.String(metadata={"enum": list(MECHANISMS)})
+    level = fields.String(metadata={"enum": list(LEVELS), "description": labels.described(labels.LEVELS)})
+    mechanism = fields.String(metadata={"enum": list(MECHANISMS), "description": labels.described(labels.MECHANISMS)})
     conditions = fields.List(fields.Nested(ConditionOutSchema))
 
 
@@ -291,7 +293,7 @@ class ListVersionSummarySchema(ma.Schema):
     zone = fields.String()
     version = fields.String()
     title = fields.String()
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={"enum": list(STATUSES), "description": labels.described(labels.STATUSES)})
     effective_from = IsoDate(allow_none=True)
     revoked_on = IsoDate(allow_none=True)
     digest = fields.String(allow_none=True)

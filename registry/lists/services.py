@@ -20,12 +20,14 @@ from registry import clock
 from registry.accounts.models import Account
 from registry.accounts.permissions import Action, may, visible_statuses
 from registry.audit.models import AuditEvent
-from registry.audit.services import Actor, iso_utc, record_event, utcnow, version_history
+from registry.audit.services import Actor, record_event, version_history
+from registry.clock import iso_utc, utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
-from registry.lists.canonical import content_digest, item_changes
+from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
-from registry.lists.schemas import is_valid_version_label
+from registry.lists.schemas import ListVersionCreateSchema, is_valid_version_label
+from registry.lists.spreadsheet import export_csv, export_xlsx, import_spreadsheet
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
@@ -167,24 +169,6 @@ def in_force_on(session: Session, zone_code: str, on: date) -> ListVersion | Non
     """Return the whole version in force in a zone on ``on`` (see :func:`in_force_ref`), or None."""
     ref = in_force_ref(session, zone_code, on)
     return session.get(ListVersion, ref.id) if ref else None
-
-
-def diff_versions(
-    session: Session, viewer: Account | None, zone_code: str, version: str, other: str
-) -> dict[str, list[str]]:
-    """Return the item codes added, removed and changed in ``version`` against ``other``."""
-    mine = {item.code: item for item in get_version(session, viewer, zone_code, version).items}
-    theirs = {item.code: item for item in get_version(session, viewer, zone_code, other).items}
-    changed = [
-        code
-        for code in sorted(mine.keys() & theirs.keys())
-        if item_changes(item_dict(mine[code])) != item_changes(item_dict(theirs[code]))
-    ]
-    return {
-        "added": sorted(mine.keys() - theirs.keys()),
-        "removed": sorted(theirs.keys() - mine.keys()),
-        "changed": changed,
-    }
 
 
 # --- representation ------------------------------------------------------------------------
@@ -597,8 +581,6 @@ def export_version(session: Session, viewer: Account | None, zone_code: str, ver
 
     :raise NotFound: unknown or invisible version.
     """
-    from registry.lists.spreadsheet import export_csv, export_xlsx
-
     whole = version_dict(session, get_version(session, viewer, zone_code, version))
     if fmt == "xlsx":
         return export_xlsx(whole)
@@ -620,9 +602,6 @@ def import_draft(
     :raise InvalidInput: every problem, by sheet, row and column (``errors["file"]``), or a
         missing version label (``errors["version"]``).
     """
-    from registry.lists.schemas import ListVersionCreateSchema
-    from registry.lists.spreadsheet import import_spreadsheet
-
     zone = get_zone(session, zone_code)
     if actor is None:
         _require(account, Action.CREATE, zone)

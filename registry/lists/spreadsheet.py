@@ -27,21 +27,17 @@ from pathlib import PurePath
 from typing import Any
 
 from marshmallow import ValidationError
+from openpyxl.utils import get_column_letter
 
+from registry.cells import csv_text, unescape_csv_text, xlsx_cell
+from registry.lists.conditions import format_conditions, parse_condition, split_conditions
+from registry.lists.labels import LEVELS, MECHANISMS, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 
 MAX_ITEMS = 20_000
 
-LEVEL_LABELS = {
-    "important_data": "重要数据",
-    "personal_information": "个人信息",
-    "sensitive_personal_information": "敏感个人信息",
-}
-MECHANISM_LABELS = {
-    "security_assessment": "数据出境安全评估",
-    "standard_contract_or_certification": "个人信息出境标准合同或认证",
-}
-_OPERATORS = {">=": ">=", "<=": "<=", "==": "==", ">": ">", "<": "<", "≥": ">=", "≤": "<="}
+LEVEL_LABELS = chinese(LEVELS)
+MECHANISM_LABELS = chinese(MECHANISMS)
 
 
 @dataclass(frozen=True)
@@ -131,15 +127,8 @@ SHEETS = (ITEMS_SHEET, CATEGORIES_SHEET, ATTRIBUTES_SHEET, LIST_SHEET)
 _BY_KEY = {column.key: column for column in ITEM_COLUMNS}
 # Which names column holds a category of a given depth (1 = sector, 2 = scenario, 3+ = the leaf).
 _NAME_COLUMNS = ("sector", "scenario", "category_name")
-_CONDITION = re.compile(r"(?P<attribute>[^\s<>=≥≤]+)\s*(?P<op>>=|<=|==|>|<|≥|≤)\s*(?P<value>.+)", re.S)
-_INTEGER = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)")
-_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _CATEGORY_CODE = re.compile(CATEGORY_PATTERN)
 # Spreadsheet programs run a CSV cell starting with one of these as a formula: quote it with "'".
-_FORMULA_START = re.compile(r"'*[=+\-@]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@]")
-# Control characters an XLSX file cannot hold (openpyxl refuses them).
-_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -177,7 +166,7 @@ def export_csv(version: Mapping[str, Any]) -> str:
         writer.writerow([f"# attribute: {_join_pipes(row)}"])
     writer.writerow([column.header for column in ITEM_COLUMNS])
     for row in _item_rows(version):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_text(value) for value in row])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -234,7 +223,7 @@ def _item_rows(version: Mapping[str, Any]) -> list[list[Any]]:
             "description": item.get("description"),
             "level": LEVEL_LABELS.get(item.get("level"), item.get("level")),
             "mechanism": MECHANISM_LABELS.get(item.get("mechanism"), item.get("mechanism")),
-            "conditions": "; ".join(_condition_text(c) for c in item.get("conditions") or []) or None,
+            "conditions": format_conditions(item.get("conditions") or []) or None,
         }
         rows.append([cells[column.key] for column in ITEM_COLUMNS])
     return rows
@@ -247,29 +236,11 @@ def _name_column(depth: int, leaf_depth: int) -> str | None:
     return "category_name" if depth == leaf_depth else None
 
 
-def _condition_text(condition: Mapping[str, Any]) -> str:
-    value = condition.get("value")
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = repr(value) if isinstance(value, float) else str(value)
-    return f"{condition.get('attribute')} {condition.get('op')} {text}"
-
-
 def _join_pipes(values: list[Any]) -> str:
     texts = ["" if v is None else str(v).replace("\\", "\\\\").replace("|", "\\|") for v in values]
     while texts and not texts[-1]:
         texts.pop()
     return " | ".join(texts)
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if _FORMULA_START.match(text) else text
 
 
 def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]) -> None:
@@ -282,7 +253,7 @@ def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]
             if value is not None:
                 widths[index] = max(widths[index], _width(str(value)))
     for index, width in enumerate(widths):
-        sheet.column_dimensions[_column_letter(index)].width = min(width + 2, 60)
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(width + 2, 60)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
@@ -292,29 +263,12 @@ def _write_sheet(sheet: Any, columns: tuple[_Column, ...], rows: list[list[Any]]
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, _XLSX_ILLEGAL.sub("", value))
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
 
 
 def _width(text: str) -> int:
     # Columns are capped at 60 wide: the first lines' first characters decide (CJK counts double).
     return max(sum(2 if ord(char) > 0x2E7F else 1 for char in line) for line in text[:120].split("\n"))
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -584,7 +538,7 @@ class _Importer:
             stray = [i for i in unnamed if i < len(values) and values[i] is not None]
             stray += [i for i in range(len(header), len(values)) if values[i] is not None]
             if stray:
-                letters = ", ".join(_column_letter(i) for i in stray)
+                letters = ", ".join(get_column_letter(i + 1) for i in stray)
                 self.problem(sheet, number, None, f"A value in a column without a header (column {letters}).", True)
             cells = {column.key: values[i] if i < len(values) else None for i, column in by_index.items()}
             rows.append(_Row(number, cells))
@@ -824,8 +778,7 @@ def _text(value: Any) -> str | None:
 def _unescape(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
-        if _ESCAPED_FORMULA.match(value):
-            return value[1:]
+        return unescape_csv_text(value)
     return value
 
 
@@ -858,32 +811,15 @@ def _parse_conditions(text: str) -> list[dict[str, Any]]:
     :raise ValueError: with a message for the cell when a part cannot be read.
     """
     conditions = []
-    for part in re.split(r"[;；]", text):
-        part = part.strip()
-        if not part:
-            continue
-        match = _CONDITION.fullmatch(part)
-        value = _condition_value(match["value"].strip()) if match else None
-        if value is None:
+    for part in split_conditions(text):
+        try:
+            conditions.append(parse_condition(part))
+        except ValueError:
             raise ValueError(
                 f"Cannot read the condition {part!r}: write attribute, operator (>=, >, <=, <, ==; or ≥, ≤) and "
                 "a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions with ';'."
-            )
-        conditions.append({"attribute": match["attribute"], "op": _OPERATORS[match["op"]], "value": value})
+            ) from None
     return conditions
-
-
-def _condition_value(text: str) -> int | float | bool | None:
-    lowered = text.casefold()
-    if lowered in ("true", "是"):
-        return True
-    if lowered in ("false", "否"):
-        return False
-    if _INTEGER.fullmatch(text):
-        return int(text.replace(",", ""))
-    if _FLOAT.fullmatch(text):
-        return float(text)
-    return None
 
 
 def _split_pipes(text: str) -> list[str | None]:

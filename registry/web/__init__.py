@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from registry.web import auth, checking, errors, i18n, pages, security, staff, templating  # noqa: F401  (routes)
+from registry.web.blueprint import bp
+
 
 def init_app(app: Flask) -> None:
     """Register the pages, their languages, sessions, CSRF protection and HTML error pages."""
-    from registry.web import auth, checking, errors, i18n, pages, security, staff, templating  # noqa: F401  (routes)
-    from registry.web.blueprint import bp
-
     security.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(bp)

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, render_template, request, send_file, url_for
+from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlmodel import Session
@@ -25,6 +25,7 @@ from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
 from registry.checks.services import run_batch, run_check
+from registry.db import get_session
 from registry.errors import NotFound
 from registry.fields import is_iso_date_text
 from registry.limits import anonymous_check_limit, limiter
@@ -34,8 +35,8 @@ from registry.web.auth import current_user
 from registry.web.blueprint import bp
 from registry.web.formats import OUTCOME_SHORT, label
 from registry.web.forms import FieldErrors, check_request_from_form, flatten_errors
-from registry.web.pages import category_tree
 from registry.web.svg import bar_chart_svg
+from registry.web.versionview import category_tree
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
@@ -47,12 +48,6 @@ TABLE_ROWS_SHOWN = 1000
 OUTCOME_ORDER = ("security_assessment", "standard_contract_or_certification", "undetermined", "not_required",
                  "exempt", "invalid")  # fmt: skip
 _check_schema = CheckRequestSchema()
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
 
 
 def _staff_exempt() -> bool:
@@ -117,7 +112,7 @@ def list_for(session: Session, zone_code: str | None, on: date) -> tuple[Zone | 
 
 def form_context(values: MultiDict, errors: FieldErrors | None = None) -> dict[str, Any]:
     """What the check form shows for ``values`` (the zone's tree depends on the zone and the date)."""
-    session, today = db(), clock.today()
+    session, today = get_session(), clock.today()
     on = _parse_day(values.get("on")) or today
     zone, version = list_for(session, values.get("zone"), on)
     whole = services.version_dict(session, version) if version else None
@@ -164,7 +159,7 @@ def check_submit():
     if values.get("action") == "reload":  # no script: reload the zone's categories, check nothing
         values.pop("action", None)
         return render_template("web/check_form.html", **form_context(values))
-    session = db()
+    session = get_session()
     on = _parse_day(values.get("on")) or clock.today()
     _zone, version = list_for(session, values.get("zone"), on)
     attributes = services.version_dict(session, version)["attributes"] if version else []
@@ -175,12 +170,11 @@ def check_submit():
         errors = FieldErrors(flatten_errors(error.messages))
         return render_template("web/check_form.html", **form_context(values, errors)), 422
     try:
-        result = run_check(session, checked, current_app.config["SECRET_KEY"])
+        done = run_check(session, checked, current_app.config["SECRET_KEY"])
     except NotFound:
         errors = FieldErrors({"zone": [_("未找到该自贸试验区。")]})
         return render_template("web/check_form.html", **form_context(values, errors)), 422
-    signed = verify_receipt(current_app.config["SECRET_KEY"], result["receipt"]) or {}
-    context = determination_context(session, signed.get("request") or body, result, signed)
+    context = determination_context(session, done.request, done.result, done.checked_at)
     return render_template("web/determination.html", **context, form_values=values)
 
 
@@ -188,7 +182,7 @@ def check_submit():
 
 
 def determination_context(
-    session: Session, checked: dict[str, Any], result: dict[str, Any], signed: dict[str, Any]
+    session: Session, checked: dict[str, Any], result: dict[str, Any], checked_at: str | None
 ) -> dict[str, Any]:
     """What the determination page shows: outcome, articles with their text, items, duties, receipt."""
     zone = None
@@ -217,7 +211,7 @@ def determination_context(
         "categories": categories,
         "other_category": OTHER_CATEGORY,
         "articles": articles,
-        "checked_at": signed.get("checked_at"),
+        "checked_at": checked_at,
         "receipt": result.get("receipt"),
     }
 
@@ -234,7 +228,7 @@ def reproduce(session: Session, signed: dict[str, Any]) -> dict[str, Any] | None
     checked = dict(signed["request"])
     try:
         checked["on"] = date.fromisoformat(checked["on"])
-        again = run_check(session, checked, current_app.config["SECRET_KEY"])
+        again = run_check(session, checked, current_app.config["SECRET_KEY"]).result
     except (KeyError, TypeError, ValueError, NotFound):
         return None
     mine = signed["result"]
@@ -263,7 +257,7 @@ def verify():
     signed = verify_receipt(current_app.config["SECRET_KEY"], receipt, current_app.config["RETIRED_SECRET_KEYS"])
     if signed is None or "request" not in signed or "result" not in signed:
         return render_template("web/verify.html", **context)
-    session = db()
+    session = get_session()
     context["valid"] = True
     again = reproduce(session, signed)
     result = dict(signed["result"])
@@ -272,7 +266,7 @@ def verify():
         result["explanation"] = again["explanation"]
         result["article6"] = {**result["article6"], "reason": again["article6"]["reason"]}
     context["reproduced"] = again is not None
-    context.update(determination_context(session, signed["request"], result, signed))
+    context.update(determination_context(session, signed["request"], result, signed.get("checked_at")))
     return render_template("web/verify.html", **context)
 
 
@@ -321,7 +315,7 @@ def _read_upload(upload) -> tuple[list[str], list[inventory.InventoryRow]]:
 
 
 def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
-    session = db()
+    session = get_session()
     return (
         render_template(
             "web/inventory.html",
@@ -337,7 +331,7 @@ def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
 
 
 def _max_rows() -> int:
-    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    return int(current_app.config["MAX_BATCH_DATASETS"])
 
 
 @bp.get("/check/inventory")
@@ -369,7 +363,7 @@ def inventory_template():
 @check_limit
 def inventory_submit():
     """Check the uploaded inventory; show the outcomes as a chart and a table, with downloads."""
-    session = db()
+    session = get_session()
     values = MultiDict(request.form)
     values.pop("csrf_token", None)
     flat: dict[str, list[str]] = {}
@@ -460,7 +454,3 @@ def inventory_download(token: str, fmt: str):
         abort(404)
     mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=f"inventory-results.{fmt}")
-
-
-def results_url(token: str, fmt: str) -> str:
-    return url_for("web.inventory_download", token=token, fmt=fmt)

@@ -10,35 +10,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date as babel_format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from markupsafe import Markup, escape
 
+from registry.lists import labels
 from registry.web.i18n import current_language
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December")  # fmt: skip
 _DIGITS_ZH = "零一二三四五六七八九"
 
-STATUS_LABELS = {
-    "draft": _l("草稿"),
-    "submitted": _l("已提交审批"),
-    "approved": _l("已批准"),
-    "filed": _l("已备案"),
-    "published": _l("已发布"),
-    "revoked": _l("已废止"),
-}
-LEVEL_LABELS = {
-    "important_data": _l("重要数据"),
-    "personal_information": _l("个人信息"),
-    "sensitive_personal_information": _l("敏感个人信息"),
-}
-MECHANISM_LABELS = {
-    "security_assessment": _l("数据出境安全评估"),
-    "standard_contract_or_certification": _l("标准合同或个人信息保护认证"),
-}
+# Levels, mechanisms and statuses: the registry's one table of their names (registry.lists.labels).
+STATUS_LABELS = labels.STATUSES
+LEVEL_LABELS = labels.LEVELS
+MECHANISM_LABELS = labels.MECHANISMS
 OUTCOME_LABELS = {
     "exempt": _l("免予申报安全评估、订立标准合同和通过保护认证"),
     "not_required": _l("无需履行数据出境安全评估、标准合同或认证程序"),
@@ -123,6 +110,8 @@ OPERATOR_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}
 def label(table: dict[str, Any], value: Any) -> str:
     """The translated label of a code, or the code itself when the table does not know it."""
     found = table.get(value)
+    if isinstance(found, labels.Label):
+        return found.in_language(current_language())
     return str(found) if found is not None else ("" if value is None else str(value))
 
 
@@ -145,9 +134,8 @@ def format_date(value: Any) -> str:
     day = as_date(value)
     if day is None:
         return ""
-    if current_language() == "en":
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
+    # Babel's patterns: the long Chinese form, and the day-month-year order English readers here expect.
+    return babel_format_date(day, "d MMMM y" if current_language() == "en" else "long")
 
 
 def format_datetime(value: Any) -> str:

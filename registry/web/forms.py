@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from registry.lists.conditions import format_conditions, parse_condition, split_conditions
+
 _SPLIT_CODES = re.compile(r"[;,，；、\s]+")
 _COUNT = re.compile(r"^[0-9][0-9,，\s]*(\.[0-9]+)?\s*(万|亿)?$")
-_CONDITION = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|==|≥|≤|=|>|<)\s*(\S+)\s*$")
-_OPERATOR_ALIASES = {"≥": ">=", "≤": "<=", "=": "=="}
 ROW_FIELD = re.compile(r"^(categories|attributes|items)\.(\d+)\.([a-z_]+)$")
 ROW_FIELDS = {
     "categories": ("code", "name_zh", "name_en"),
@@ -201,7 +201,7 @@ def split_codes(text: str | None) -> list[str]:
 
 
 def check_request_from_form(form: Any, attributes: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """Build a check request (CONTRACT.md, "Checks") from the check form; missing answers stay missing."""
+    """Build a check request (docs/api.md, "Checks") from the check form; missing answers stay missing."""
     request: dict[str, Any] = {"zone": (form.get("zone") or "").strip()}
     if (form.get("on") or "").strip():
         request["on"] = form["on"].strip()
@@ -244,15 +244,6 @@ def check_request_from_form(form: Any, attributes: Iterable[Mapping[str, Any]] =
 # --- the draft editor ----------------------------------------------------------------------
 
 
-def _conditions_text(conditions: Iterable[Mapping[str, Any]]) -> str:
-    parts = []
-    for condition in conditions:
-        value = condition.get("value")
-        shown = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        parts.append(f"{condition.get('attribute')} {condition.get('op')} {shown}")
-    return "; ".join(parts)
-
-
 def draft_rows(content: Mapping[str, Any]) -> dict[str, Any]:
     """A version's content as the editor shows it: every value a string."""
     return {
@@ -277,7 +268,7 @@ def draft_rows(content: Mapping[str, Any]) -> dict[str, Any]:
         "items": [
             {
                 **{name: (i.get(name) or "") for name in ROW_FIELDS["items"] if name != "conditions"},
-                "conditions": _conditions_text(i.get("conditions") or []),
+                "conditions": format_conditions(i.get("conditions") or []),
             }
             for i in content.get("items") or []
         ],
@@ -290,14 +281,6 @@ def blank_row(kind: str) -> dict[str, str]:
     if kind == "attributes":
         row["type"] = "integer"
     return row
-
-
-def _parse_condition_value(text: str) -> Any:
-    lowered = text.lower()
-    if lowered in ("true", "false", "是", "否"):
-        return lowered in ("true", "是")
-    value = parse_figure(text)
-    return value
 
 
 def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
@@ -350,21 +333,14 @@ def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str
     for index, row in enumerate(rows["items"]):
         item = cells(row, [n for n in ROW_FIELDS["items"] if n != "conditions"])
         conditions = []
-        for part in [p for p in re.split(r"[;；\n]+", row.get("conditions", "")) if p.strip()]:
-            match = _CONDITION.match(part)
-            if not match:
+        for part in split_conditions(row.get("conditions", "")):
+            try:
+                conditions.append(parse_condition(part, handwritten=True))
+            except ValueError:
                 errors.setdefault(f"items.{index}.conditions", []).append(
                     _("无法识别的条件“%(text)s”：应写作“属性 运算符 数值”，例如 personal_info_subjects >= 100000。",
-                      text=part.strip())
+                      text=part)
                 )  # fmt: skip
-                continue
-            conditions.append(
-                {
-                    "attribute": match[1],
-                    "op": _OPERATOR_ALIASES.get(match[2], match[2]),
-                    "value": _parse_condition_value(match[3]),
-                }
-            )
         item["conditions"] = conditions
         items.append(item)
     content["items"] = items

@@ -2,69 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlmodel import Session
 
 from registry import clock
-from registry.accounts.models import Account
+from registry.db import get_session
 from registry.errors import NotFound
 from registry.lists import services
-from registry.lists.canonical import item_changes
-from registry.lists.lifecycle import EVER_PUBLISHED
+from registry.lists.diff import diff
+from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
+from registry.lists.queries import zone_overviews
 from registry.lists.schemas import ListVersionSchema
 from registry.lists.search import search_items
 from registry.web.auth import current_user
 from registry.web.blueprint import bp
-from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
+from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, label
 from registry.web.svg import TimelineEvent, TimelineLane, timeline_svg
+from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
-DIFF_FIELDS = ("name_zh", "name_en", "category", "description", "level", "mechanism", "conditions")
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
-
-
 # --- home ----------------------------------------------------------------------------------
-
-
-@dataclass
-class ZoneOverview:
-    """A zone on the home page: its list in force today (if any) and what is coming."""
-
-    zone: Zone
-    in_force: ListVersion | None
-    item_count: int = 0
-    upcoming: ListVersion | None = None
-
-
-def zone_overview(session: Session, zone: Zone, today: date) -> ZoneOverview:
-    """Return the zone's version in force today and the next one published to take effect later."""
-    in_force = services.in_force_on(session, zone.code, today)
-    upcoming = None
-    for version in services.list_versions(session, None, zone.code):
-        later = version.status == "published" and version.effective_from and version.effective_from > today
-        if later and (upcoming is None or version.effective_from < upcoming.effective_from):
-            upcoming = version
-    return ZoneOverview(zone, in_force, len(in_force.items) if in_force else 0, upcoming)
 
 
 @bp.get("/")
 def home():
     """What the registry is, the zones at a glance, and the way to check a dataset."""
-    session, today = db(), clock.today()
-    overviews = [zone_overview(session, zone, today) for zone in list_zones(session)]
+    session, today = get_session(), clock.today()
+    overviews = zone_overviews(session, today)
     with_list = sorted((o for o in overviews if o.in_force), key=lambda o: o.in_force.effective_from)
     without = [o for o in overviews if not o.in_force]
     return render_template(
@@ -92,7 +63,7 @@ def version_url(version: ListVersion | dict[str, Any]) -> str:
     return url_for("web.version_page", zone=version.zone_code, version=version.version)
 
 
-def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, today: date) -> list[TimelineLane]:
+def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone) -> list[TimelineLane]:
     """Lanes of the versions ever published, oldest first, with the periods each was in force.
 
     The periods come from :func:`services.in_force_ref` at every date on which something took
@@ -111,7 +82,7 @@ def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, to
             label=version.version,
             status=label(STATUS_LABELS, version.status),
             url=version_url(version),
-            revoked=version.status == "revoked",
+            revoked=version.status == Status.REVOKED,
         )
         for index, (start, holder_id) in enumerate(holder):
             if holder_id != version.id:
@@ -151,11 +122,11 @@ def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone, to
 @bp.get("/zones/<zone>")
 def zone_page(zone: str):
     """A zone's facts, the timeline of its list versions and the version in force today."""
-    session, today, viewer = db(), clock.today(), current_user()
+    session, today, viewer = get_session(), clock.today(), current_user()
     found = get_zone(session, zone)
     versions = services.list_versions(session, viewer, found.code)
     in_force = services.in_force_on(session, found.code, today)
-    lanes = timeline_lanes(session, versions, found, today)
+    lanes = timeline_lanes(session, versions, found)
     chart = timeline_svg(lanes, today, _("%(zone)s负面清单版本时间线", zone=found.name_zh)) if lanes else None
     return render_template(
         "web/zone.html",
@@ -172,7 +143,7 @@ def zone_page(zone: str):
 @bp.get("/zones/<zone>/in-force")
 def zone_in_force(zone: str):
     """Go to the version in force today."""
-    version = services.in_force_on(db(), zone, clock.today())
+    version = services.in_force_on(get_session(), zone, clock.today())
     if version is None:
         return redirect(url_for("web.zone_page", zone=zone), code=303)
     return redirect(version_url(version), code=303)
@@ -181,139 +152,9 @@ def zone_in_force(zone: str):
 # --- versions ------------------------------------------------------------------------------
 
 
-@dataclass
-class CategoryNode:
-    """A category of a version, its items and the categories below it."""
-
-    code: str
-    name_zh: str
-    name_en: str | None
-    items: list[dict[str, Any]] = field(default_factory=list)
-    children: list[CategoryNode] = field(default_factory=list)
-    in_scope: bool = False
-
-    @property
-    def item_total(self) -> int:
-        return len(self.items) + sum(child.item_total for child in self.children)
-
-
-def category_tree(whole: dict[str, Any]) -> list[CategoryNode]:
-    """Nest a version's categories by their dotted codes and hang each item on its category."""
-    nodes: dict[str, CategoryNode] = {}
-    roots: list[CategoryNode] = []
-    scope = set(whole.get("scope") or ())
-    for category in sorted(whole.get("categories") or [], key=lambda c: c["code"].count(".")):
-        node = CategoryNode(category["code"], category["name_zh"], category.get("name_en"))
-        node.in_scope = any(node.code == s or node.code.startswith(s + ".") for s in scope)
-        nodes[node.code] = node
-        parent = node.code.rpartition(".")[0]
-        (nodes[parent].children if parent in nodes else roots).append(node)
-    # Keep the version's own order of categories among siblings.
-    order = {c["code"]: n for n, c in enumerate(whole.get("categories") or [])}
-
-    def sort(siblings: list[CategoryNode]) -> None:
-        siblings.sort(key=lambda node: order.get(node.code, 0))
-        for node in siblings:
-            sort(node.children)
-
-    sort(roots)
-    orphans = CategoryNode("", _("未归类"), None)
-    for item in whole.get("items") or []:
-        (nodes[item["category"]].items if item["category"] in nodes else orphans.items).append(item)
-    if orphans.items:
-        roots.append(orphans)
-    return roots
-
-
-def previous_version(session: Session, viewer: Account | None, version: ListVersion) -> ListVersion | None:
-    """The version to compare with: the one published before it, or for unpublished work the one in force."""
-    if version.status in EVER_PUBLISHED and version.effective_from:
-        earlier = [
-            v
-            for v in services.list_versions(session, viewer, version.zone_code)
-            if v.id != version.id and v.status in EVER_PUBLISHED and v.effective_from
-            and (v.effective_from, v.id) < (version.effective_from, version.id)
-        ]  # fmt: skip
-        return max(earlier, key=lambda v: (v.effective_from, v.id), default=None)
-    in_force = services.in_force_on(session, version.zone_code, clock.today())
-    return in_force if in_force is not None and in_force.id != version.id else None
-
-
-@dataclass
-class ChangedItem:
-    code: str
-    fields: list[tuple[str, Any, Any]]  # (field, before, after)
-    before: dict[str, Any]
-    after: dict[str, Any]
-
-
-@dataclass
-class VersionDiff:
-    """``version`` against ``other``: added, removed and changed items, changes field by field."""
-
-    version: str
-    other: str
-    added: list[dict[str, Any]]
-    removed: list[dict[str, Any]]
-    changed: list[ChangedItem]
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
-
-
-def version_diff(session: Session, viewer: Account | None, zone: str, version: str, other: str) -> VersionDiff:
-    """Compare two versions the viewer may see (codes from :func:`services.diff_versions`)."""
-    codes = services.diff_versions(session, viewer, zone, version, other)
-    mine = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, version).items}
-    theirs = {i.code: services.item_dict(i) for i in services.get_version(session, viewer, zone, other).items}
-    changed = []
-    for code in codes["changed"]:
-        after, before = item_changes(mine[code]), item_changes(theirs[code])
-        fields = [
-            (name, before.get(name), after.get(name)) for name in DIFF_FIELDS if before.get(name) != after.get(name)
-        ]
-        changed.append(ChangedItem(code, fields, theirs[code], mine[code]))
-    return VersionDiff(
-        version=version,
-        other=other,
-        added=[mine[c] for c in codes["added"]],
-        removed=[theirs[c] for c in codes["removed"]],
-        changed=changed,
-    )
-
-
-def version_context(zone: str, version: str) -> dict[str, Any]:
-    """Everything the version page shows (and the staff actions panel needs)."""
-    session, viewer, today = db(), current_user(), clock.today()
-    found = services.get_version(session, viewer, zone, version)
-    zone_row = get_zone(session, zone)
-    whole = services.version_dict(session, found)
-    previous = previous_version(session, viewer, found)
-    diff = version_diff(session, viewer, zone, found.version, previous.version) if previous else None
-    in_force = services.in_force_on(session, zone, today)
-    categories = {c["code"]: c for c in whole["categories"]}
-    return {
-        "zone": zone_row,
-        "version": found,
-        "whole": whole,
-        "tree": category_tree(whole),
-        "categories": categories,
-        "previous": previous,
-        "diff": diff,
-        "in_force_today": in_force is not None and in_force.id == found.id,
-        "in_force": in_force,
-        "today": today,
-        "record": whole.get("record") or {},
-        "others": [v for v in services.list_versions(session, viewer, zone) if v.id != found.id],
-    }
-
-
 @bp.get("/zones/<zone>/lists/<version>")
 def version_page(zone: str, version: str):
     """A version: items by category, scope and clauses, approval and filings, digest, diff."""
-    from registry.web.staff import actions_context
-
     context = version_context(zone, version)
     context.update(actions_context(context["zone"], context["version"]))
     return render_template("web/version.html", **context)
@@ -322,17 +163,16 @@ def version_page(zone: str, version: str):
 @bp.get("/zones/<zone>/lists/<version>/diff/<other>")
 def diff_page(zone: str, version: str, other: str):
     """A version against any other the reader may see."""
-    session, viewer = db(), current_user()
+    session, viewer = get_session(), current_user()
     found = services.get_version(session, viewer, zone, version)
     against = services.get_version(session, viewer, zone, other)
-    diff = version_diff(session, viewer, zone, version, other)
     whole = services.version_dict(session, found)
     return render_template(
         "web/diff.html",
         zone=get_zone(session, zone),
         version=found,
         other=against,
-        diff=diff,
+        diff=diff(found, against),
         categories={c["code"]: c for c in whole["categories"]},
         attributes=whole["attributes"],
     )
@@ -352,7 +192,7 @@ def download(zone: str, version: str, fmt: str):
     """The version as JSON (the API's representation), CSV or XLSX."""
     if fmt not in ("json", "csv", "xlsx"):
         abort(404)
-    session = db()
+    session = get_session()
     found = services.get_version(session, current_user(), zone, version)
     whole = services.version_dict(session, found)
     filename = f"{found.zone_code}-{found.version}.{fmt}"
@@ -362,19 +202,9 @@ def download(zone: str, version: str, fmt: str):
         response.headers.update(disposition)
         response.headers["ETag"] = f'"{found.etag}"'
         return response
-    try:
-        from registry.lists import spreadsheet  # written alongside; optional until it lands
-    except ImportError:
-        current_app.logger.warning("registry.lists.spreadsheet is not available; %s download refused", fmt)
-        return render_template("web/unavailable.html", what=fmt.upper()), 503
-    if fmt == "csv":
-        body = "\ufeff" + spreadsheet.export_csv(whole)
-        return Response(body.encode("utf-8"), mimetype="text/csv", headers=disposition)
-    return Response(
-        spreadsheet.export_xlsx(whole),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=disposition,
-    )
+    data = services.export_version(session, current_user(), zone, version, fmt)
+    mimetype = services.SPREADSHEET_TYPES[fmt].split(";")[0]
+    return Response(data, mimetype=mimetype, headers=disposition)
 
 
 # --- search --------------------------------------------------------------------------------
@@ -383,7 +213,7 @@ def download(zone: str, version: str, fmt: str):
 @bp.get("/search")
 def search():
     """Search the items of the lists in force today, with the matches marked."""
-    session, today = db(), clock.today()
+    session, today = get_session(), clock.today()
     query = (request.args.get("q") or "").strip()[:100]
     zone_code = request.args.get("zone") or None
     zones = list_zones(session)
@@ -422,10 +252,3 @@ def search():
         error=error,
         today=today,
     )
-
-
-def period_end_text(start: date, end: date | None) -> str:
-    """Text for a period in force, for tables beside the timeline."""
-    if end is None:
-        return _("%(start)s起", start=format_date(start))
-    return _("%(start)s至%(end)s", start=format_date(start), end=format_date(end - timedelta(days=1)))

@@ -6,23 +6,23 @@ only hide what the signed-in account may not do (``may``) and say why a step was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from registry import clock
 from registry.accounts.models import Account
 from registry.accounts.permissions import Action, Role, may
-from registry.audit.models import AuditEvent
-from registry.audit.services import readable_events, verify_chain
+from registry.audit.services import verify_chain
+from registry.db import get_session
 from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
-from registry.lists.lifecycle import TRANSITIONS, Status
+from registry.lists.lifecycle import Status
 from registry.lists.models import ListVersion
+from registry.lists.queries import approval_queue, audit_events, filing_queue
 from registry.lists.schemas import (
     ATTRIBUTE_TYPES,
     LEVELS,
@@ -37,50 +37,13 @@ from registry.lists.schemas import (
 from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import STATUS_LABELS, format_date, label
-from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors, message_text
+from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
+from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 PAGE_SIZE = 50
-
-
-def db() -> Session:
-    from registry.db import get_session
-
-    return get_session()
-
-
-def _state_allows(action: str, version: ListVersion) -> bool:
-    # The lifecycle's own table says which states a step may start from.
-    return version.status in TRANSITIONS[action][0]
-
-
-def actions_context(zone: Zone, version: ListVersion, **overrides: Any) -> dict[str, Any]:
-    """Which steps the signed-in account may take on ``version`` now (the others are hidden)."""
-    user = current_user()
-    filed_by = {f.authority for f in version.filings}
-    can_file = (
-        user is not None
-        and user.authority is not None
-        and may(user, Action.FILE, zone, user.authority)
-        and _state_allows("file", version)
-        and user.authority not in filed_by
-    )
-    context = {
-        "can_edit": may(user, Action.EDIT, zone) and _state_allows("edit", version),
-        "can_submit": may(user, Action.SUBMIT, zone) and _state_allows("submit", version),
-        "can_decide": may(user, Action.DECIDE_APPROVAL, zone) and _state_allows("approve", version),
-        "can_file": can_file,
-        "filing_authority": user.authority if user is not None else None,
-        "can_publish": may(user, Action.PUBLISH, zone) and _state_allows("publish", version),
-        "can_revoke": may(user, Action.REVOKE, zone) and _state_allows("revoke", version),
-        "can_create": may(user, Action.CREATE, zone),
-        "action_errors": {},
-        "action_values": {},
-        "today_iso": clock.today().isoformat(),
-    }
-    context.update(overrides)
-    return context
+MAX_ADDED_ROWS = 50  # blank rows one "add rows" press may add to the draft editor
 
 
 def _refused(error: Exception) -> str:
@@ -92,8 +55,6 @@ def _refused(error: Exception) -> str:
 
 
 def _render_version_with_errors(zone: str, version: str, action: str, errors: FieldErrors, values: dict[str, Any]):
-    from registry.web.pages import version_context
-
     context = version_context(zone, version)
     context.update(
         actions_context(context["zone"], context["version"], action_errors={action: errors}, action_values=values)
@@ -115,10 +76,10 @@ def _lifecycle_step(zone: str, version: str, action: str, schema: Any | None, ca
     try:
         call(data)
     except InvalidInput as error:
-        db().rollback()
+        get_session().rollback()
         return _render_version_with_errors(zone, version, action, FieldErrors(flatten_errors(error.errors)), values)
     except (Conflict, PreconditionFailed) as error:
-        db().rollback()
+        get_session().rollback()
         flash(_refused(error), "error")
         return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
     return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
@@ -131,7 +92,7 @@ def submit_version(zone: str, version: str):
     """Submit a draft for the provincial commission's approval."""
 
     def call(_data):
-        services.submit(db(), current_user(), zone, version)
+        services.submit(get_session(), current_user(), zone, version)
         flash(_("已提交审批。版本内容自此冻结，并已计算摘要值。"), "success")
 
     return _lifecycle_step(zone, version, "submit", None, call)
@@ -145,7 +106,7 @@ def decide_version(zone: str, version: str):
 
     def call(data):
         services.decide_approval(
-            db(), current_user(), zone, version, data["decision"],
+            get_session(), current_user(), zone, version, data["decision"],
             document_no=data.get("document_no"), decided_on=data.get("decided_on"), reason=data.get("reason"),
         )  # fmt: skip
         if data["decision"] == "approved":
@@ -164,7 +125,7 @@ def file_version(zone: str, version: str):
 
     def call(data):
         services.record_filing(
-            db(), current_user(), zone, version,
+            get_session(), current_user(), zone, version,
             authority=data["authority"], filing_no=data["filing_no"], filed_on=data.get("filed_on"),
         )  # fmt: skip
         flash(_("已记录备案（备案号：%(no)s）。", no=data["filing_no"]), "success")
@@ -179,7 +140,7 @@ def publish_version(zone: str, version: str):
     """Publish a filed version with its effective date."""
 
     def call(data):
-        services.publish(db(), current_user(), zone, version, effective_from=data["effective_from"])
+        services.publish(get_session(), current_user(), zone, version, effective_from=data["effective_from"])
         flash(_("已发布，自%(date)s起施行。", date=format_date(data["effective_from"])), "success")
 
     return _lifecycle_step(zone, version, "publish", PublishSchema(), call)
@@ -192,7 +153,9 @@ def revoke_version(zone: str, version: str):
     """Revoke a published version from a date."""
 
     def call(data):
-        services.revoke(db(), current_user(), zone, version, revoked_on=data["revoked_on"], reason=data.get("reason"))
+        services.revoke(
+            get_session(), current_user(), zone, version, revoked_on=data["revoked_on"], reason=data.get("reason")
+        )
         flash(_("已废止，自%(date)s起不再施行。", date=format_date(data["revoked_on"])), "success")
 
     return _lifecycle_step(zone, version, "revoke", RevokeSchema(), call)
@@ -204,10 +167,10 @@ def revoke_version(zone: str, version: str):
 def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: ListVersion | None, status: int = 200):
     for kind, minimum in (("categories", 3), ("attributes", 1), ("items", 2)):
         rows.setdefault(kind, [])
-        extra = int(request.form.get(f"add_{kind}", 0) or 0) if request.method == "POST" else 0
+        extra = _rows_to_add(kind) if request.method == "POST" else 0
         want = max(minimum, len(rows[kind]) + 1) + extra
         rows[kind] = rows[kind] + [blank_row(kind) for _ in range(want - len(rows[kind]))]
-    in_force = services.in_force_on(db(), zone.code, clock.today())
+    in_force = services.in_force_on(get_session(), zone.code, clock.today())
     body = render_template(
         "web/staff/draft_form.html",
         zone=zone,
@@ -223,6 +186,15 @@ def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: L
     return body, status
 
 
+def _rows_to_add(kind: str) -> int:
+    """The form's ``add_<kind>``: how many blank rows to add (at most :data:`MAX_ADDED_ROWS`)."""
+    text = (request.form.get(f"add_{kind}") or "0").strip()
+    if not (text.isascii() and text.isdigit()):
+        flash(_("要添加的行数无效，请填写1至%(max)s之间的整数。", max=MAX_ADDED_ROWS), "error")
+        return 0
+    return min(int(text), MAX_ADDED_ROWS)
+
+
 def _adding_rows() -> bool:
     return any(request.form.get(f"add_{kind}") for kind in ("categories", "attributes", "items"))
 
@@ -232,7 +204,7 @@ def _adding_rows() -> bool:
 @sign_in_required
 def new_draft(zone: str):
     """Create a draft by form (optionally starting from an existing version's content)."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
     if request.method == "GET":
@@ -267,7 +239,7 @@ def new_draft(zone: str):
 @sign_in_required
 def edit_draft(zone: str, version: str):
     """Edit a draft's content; a stale form (someone saved in between) is refused, not merged."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     found_zone = get_zone(session, zone)
     services.authorize(user, Action.EDIT, found_zone)
     found = services.get_version(session, user, zone, version)
@@ -303,69 +275,38 @@ def edit_draft(zone: str, version: str):
     return redirect(url_for("web.version_page", zone=zone, version=version), code=303)
 
 
-def _spreadsheet_module():
-    try:
-        from registry.lists import spreadsheet  # written alongside; optional until it lands
-    except ImportError:
-        return None
-    return spreadsheet
-
-
-def _problem_text(problem: Any) -> str:
-    if hasattr(problem, "message"):  # spreadsheet.Problem: sheet, row, column, message
-        where = " · ".join(
-            str(part)
-            for part in (getattr(problem, "sheet", None), _row_text(getattr(problem, "row", None)),
-                         getattr(problem, "column", None))
-            if part
-        )  # fmt: skip
-        return f"{where}：{message_text(problem.message)}" if where else message_text(problem.message)
-    if isinstance(problem, dict):
-        where = ", ".join(f"{k}: {v}" for k, v in problem.items() if k not in ("message", "messages"))
-        message = problem.get("message") or "; ".join(map(str, problem.get("messages") or []))
-        return f"{where} — {message_text(message)}" if where else message_text(message)
-    return message_text(problem)
-
-
-def _row_text(row: int | None) -> str:
-    return _("第%(row)s行", row=row) if row else ""
-
-
 @bp.route("/staff/zones/<zone>/drafts/import", methods=["GET", "POST"])
 @writes
 @sign_in_required
 def import_draft(zone: str):
-    """Create a draft from an uploaded spreadsheet (the format of the version downloads)."""
-    session, user = db(), current_user()
+    """Create a draft from an uploaded spreadsheet (the format of the version downloads).
+
+    The lists service reads and stores it, as for the API's import; the page only shows its problems.
+    """
+    session, user = get_session(), current_user()
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
-    module = _spreadsheet_module()
-    context = {"zone": found, "available": module is not None, "problems": [], "version_label": ""}
+    context = {"zone": found, "problems": [], "version_label": ""}
     if request.method == "GET":
         return render_template("web/staff/import.html", **context)
-    if module is None:
-        return render_template("web/staff/import.html", **context), 503
     upload = request.files.get("file")
     context["version_label"] = (request.form.get("version") or "").strip()
     if upload is None or not upload.filename:
         context["problems"] = [_("请选择要上传的电子表格文件（.xlsx 或 .csv）。")]
         return render_template("web/staff/import.html", **context), 422
-    result = module.import_spreadsheet(upload.read(), upload.filename)
-    problems = [_problem_text(p) for p in (getattr(result, "problems", None) or [])]
-    if problems:
-        context["problems"] = problems
-        return render_template("web/staff/import.html", **context), 422
-    content = dict(result.content)
-    if context["version_label"]:
-        content["version"] = context["version_label"]
     try:
-        loaded = ListVersionCreateSchema().load(content)
-    except ValidationError as error:
-        flat = flatten_errors(error.messages)
-        context["problems"] = [f"{path}: {' '.join(messages)}" for path, messages in flat.items()]
+        created = services.import_draft(
+            session, user, zone, upload.read(), upload.filename, version=context["version_label"] or None
+        )
+    except InvalidInput as error:
+        session.rollback()
+        flat = flatten_errors(error.errors)
+        context["problems"] = [
+            message if path == "file" else f"{path}: {message}"
+            for path, messages in flat.items()
+            for message in messages
+        ]
         return render_template("web/staff/import.html", **context), 422
-    try:
-        created = services.create_draft(session, user, zone, loaded)
     except Conflict:
         session.rollback()
         context["problems"] = [_("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")]
@@ -375,36 +316,6 @@ def import_draft(zone: str):
 
 
 # --- the staff home and the queues ---------------------------------------------------------
-
-
-@dataclass
-class QueueEntry:
-    zone: Zone
-    version: ListVersion
-
-
-def approval_queue(session: Session, user: Account) -> list[QueueEntry]:
-    """Submitted versions of the zones this account may decide on."""
-    entries = []
-    for zone in list_zones(session):
-        if may(user, Action.DECIDE_APPROVAL, zone):
-            for version in services.list_versions(session, user, zone.code):
-                if _state_allows("approve", version):
-                    entries.append(QueueEntry(zone, version))
-    return sorted(entries, key=lambda e: e.version.updated_at)
-
-
-def filing_queue(session: Session, user: Account) -> list[QueueEntry]:
-    """Approved versions that this account's authority has not yet filed."""
-    entries = []
-    if not user.authority:
-        return entries
-    for zone in list_zones(session):
-        if may(user, Action.FILE, zone, user.authority):
-            for version in services.list_versions(session, user, zone.code):
-                if _state_allows("file", version) and user.authority not in {f.authority for f in version.filings}:
-                    entries.append(QueueEntry(zone, version))
-    return sorted(entries, key=lambda e: e.version.updated_at)
 
 
 def own_zone_versions(session: Session, user: Account) -> tuple[Zone | None, list[ListVersion]]:
@@ -419,7 +330,7 @@ def own_zone_versions(session: Session, user: Account) -> tuple[Zone | None, lis
 @sign_in_required
 def staff_home():
     """What the signed-in account has to do."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     zone, versions = own_zone_versions(session, user)
     return render_template(
         "web/staff/home.html",
@@ -437,7 +348,7 @@ def staff_home():
 @sign_in_required
 def approvals():
     """The provincial commission's queue: submitted versions of its province's zones."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     return render_template(
         "web/staff/queue.html",
         kind="approval",
@@ -451,7 +362,7 @@ def approvals():
 @sign_in_required
 def filings():
     """A national authority's queue: approved versions it has not filed yet."""
-    session, user = db(), current_user()
+    session, user = get_session(), current_user()
     return render_template(
         "web/staff/queue.html",
         kind="filing",
@@ -464,38 +375,46 @@ def filings():
 # --- the audit trail -----------------------------------------------------------------------
 
 
+def _page_number() -> int | None:
+    """The ``page`` query argument: 1 when absent, None when it is not a page number."""
+    text = request.args.get("page", "1").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return max(int(text), 1)
+
+
 @bp.get("/staff/audit")
 @sign_in_required
 def audit():
-    """The audit history this account may see, newest first."""
-    session, user = db(), current_user()
-    page_text = request.args.get("page", "1")
-    page = max(int(page_text), 1) if page_text.isdigit() else 1
+    """The audit history this account may see, newest first (verifying the chain is its own action)."""
+    session, user = get_session(), current_user()
+    page = _page_number()
+    if page is None:
+        flash(_("页码无效，已显示第1页。"), "error")
+        page = 1
     zone_code = request.args.get("zone") or None
-    statement = select(AuditEvent)
-    count = select(func.count()).select_from(AuditEvent)
-    condition = readable_events(session, user)
-    if condition is not None:
-        statement, count = statement.where(condition), count.where(condition)
-    if zone_code:
-        statement, count = (
-            statement.where(AuditEvent.zone_code == zone_code),
-            count.where(AuditEvent.zone_code == zone_code),
-        )
-    total = session.exec(count).one()
-    events = session.exec(
-        statement.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
-    intact, broken_at = verify_chain(session)
+    found = audit_events(session, user, zone_code=zone_code, page=page, size=PAGE_SIZE)
     return render_template(
         "web/staff/audit.html",
-        events=events,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        events=found.events,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         zone_code=zone_code,
         zones=list_zones(session),
-        intact=intact,
-        broken_at=broken_at if user.role == Role.ADMIN else None,
         status_label=lambda status: label(STATUS_LABELS, status),
     )
+
+
+@bp.post("/staff/audit/verify")
+@sign_in_required
+def verify_audit_chain():
+    """Recompute the whole hash chain once, on request, and say whether it is intact."""
+    intact, broken_at = verify_chain(get_session())
+    if intact:
+        flash(_("审计链完整性：已验证，未发现改动。"), "success")
+    elif current_user().role == Role.ADMIN:
+        flash(_("审计链完整性：发现记录被改动或删除！") + f" #{broken_at}", "error")
+    else:
+        flash(_("审计链完整性：发现记录被改动或删除！"), "error")
+    return redirect(url_for("web.audit"), code=303)

@@ -13,6 +13,8 @@ from openpyxl import Workbook, load_workbook
 from registry.db import get_engine
 from tests.lifecycle_helpers import Tianjin
 
+pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
+
 ROWS = [
     ["dataset", "categories", "personal_info_subjects", "sensitive_pi_subjects", "important_data",
      "cumulative_personal_info_subjects", "cumulative_sensitive_pi_subjects", "grounds", "vehicle_count"],

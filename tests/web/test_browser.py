@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from registry import clock
 from tests.web.conftest import PASSWORD, TIANJIN, add_people, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def sign_in(page, base: str, name: str) -> None:

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from registry.web import formats
-from registry.web.i18n import TRANSLATIONS, extract_messages, safe_next
+from registry.web.i18n import TRANSLATIONS, safe_next
 
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+BABEL_CFG = Path(__file__).resolve().parents[2] / "babel.cfg"
+# The keywords the pybabel extract command in babel.cfg adds to Babel's defaults.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_pgettext": ((1, "c"), 2)}
+
+
+def extract_messages() -> Catalog:
+    """Every interface message of registry/web, as ``pybabel extract -F babel.cfg`` finds them."""
+    with BABEL_CFG.open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    catalogue = Catalog()
+    package = TRANSLATIONS.parent
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(package), method_map=method_map, options_map=options_map, keywords=KEYWORDS
+    ):
+        catalogue.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)
+    return catalogue
+
+
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
 
 
@@ -107,7 +129,7 @@ def test_the_compiled_catalogue_matches_the_po_file():
         source = _entries(read_po(handle))
     with MO.open("rb") as handle:
         compiled = _entries(read_mo(handle))
-    assert compiled == source, "run `python -m registry.web.i18n` to compile messages.mo"
+    assert compiled == source, "run `pybabel compile -d translations` in registry/web (see babel.cfg)"
 
 
 def test_english_pages_use_the_catalogue(seeded_app):

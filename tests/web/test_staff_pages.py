@@ -214,7 +214,10 @@ def test_the_services_refuse_what_the_pages_would_not_offer(app, clients):
 def test_the_audit_history_shows_only_what_each_may_see(app, clients):
     post_form(clients["tianjin-admin"], f"/staff/zones/{ZONE}/drafts/new", draft_form())
     own = text(clients["tianjin-admin"].get("/staff/audit"))
-    assert "创建草稿" in own and "审计链完整性：已验证" in own
+    assert "创建草稿" in own and "审计链完整性：已验证" not in own  # verifying is its own action
+    verified = post_form(clients["tianjin-admin"], "/staff/audit/verify", token_from="/staff/audit")
+    assert verified.status_code == 303
+    assert "审计链完整性：已验证" in text(clients["tianjin-admin"].get(verified.headers["Location"]))
     assert "2026" in own
     for name in ("beijing-admin", "tianjin-commission", "cac-filer"):
         page = text(clients[name].get(f"/staff/audit?zone={ZONE}"))
@@ -285,3 +288,19 @@ def test_a_new_draft_can_start_from_the_version_in_force(app, clients, published
     page = text(clients["tianjin-admin"].get(f"/staff/zones/{ZONE}/drafts/new?from=2024"))
     assert 'value="AUTO.VEH.TRACK"' in page and 'value="vehicle_count &gt;= 10000"' in page.replace(">=", "&gt;=")
     assert 'name="version" value=""' in page
+
+
+@pytest.mark.parametrize("page", ["²", "abc", "-1", "1.5"])
+def test_a_page_number_that_is_not_one_is_refused_plainly(app, clients, page):
+    response = clients["tianjin-admin"].get("/staff/audit", query_string={"page": page})
+    assert response.status_code == 200
+    assert "页码无效，已显示第1页。" in text(response)
+
+
+def test_adding_rows_to_the_draft_editor_takes_a_bounded_whole_number(app, clients):
+    admin = clients["tianjin-admin"]
+    url = f"/staff/zones/{ZONE}/drafts/new"
+    refused = post_form(admin, url, draft_form(add_items="abc"), token_from=url)
+    assert refused.status_code == 200 and "要添加的行数无效" in text(refused)
+    many = text(post_form(admin, url, draft_form(add_items="100000"), token_from=url))
+    assert 'name="items.51.code"' in many and 'name="items.52.code"' not in many
