@@ -29,9 +29,11 @@ down_revision: str | None = "0001_registry_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Columns a submitted version changes only through a lifecycle step; all others are frozen.
+# Columns a submitted version changes only through a lifecycle step, and ``record`` (facts about
+# the record itself: sources and notes, outside the digest, corrected as sources are found); all
+# others are frozen.
 LIFECYCLE_COLUMNS = ("status", "etag", "updated_at", "digest", "approval_document_no", "approved_on",
-                     "effective_from", "published_at", "revoked_on")  # fmt: skip
+                     "effective_from", "published_at", "revoked_on", "record")  # fmt: skip
 # Set once by their step, never changed after (the digest is cleared only by a rejection).
 SET_ONCE_COLUMNS = ("approval_document_no", "approved_on", "effective_from", "published_at", "revoked_on")
 # The lifecycle's moves (registry.lists.lifecycle): anything else on a submitted version is refused.
