@@ -84,6 +84,10 @@ def register_blueprints(app: Flask) -> None:
 
     init_web(app)
 
+    from registry.lists.views import feeds_bp
+
+    app.register_blueprint(feeds_bp)
+
     @app.get("/healthz")
     def healthz():
         """Answer that the process is up; touches nothing else (the benchmarks' baseline)."""

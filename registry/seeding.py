@@ -89,7 +89,11 @@ def load_list_record(session: Session, path: Path) -> str | None:
     updated in place.
     """
     seed = json.loads(path.read_text(encoding="utf-8"))
-    content = ListVersionCreateSchema().load({"version": seed["version"], **seed["content"]})
+    schema = ListVersionCreateSchema()
+    # A seed may carry content fields this app does not store yet (v1.1's scope_complete); the
+    # seed schema vets them, the app takes the fields it knows.
+    known = {key: value for key, value in seed["content"].items() if key in schema.fields}
+    content = schema.load({"version": seed["version"], **known})
     digest = content_digest(content)
     record = {**seed["record"], "seed_file": f"seeds/lists/{path.name}"}
     versions = session.exec(

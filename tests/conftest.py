@@ -176,6 +176,9 @@ class Caller:
     def put(self, url: str, json: Any = None, **kwargs: Any):
         return self.client.put(url, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
 
+    def delete(self, url: str, **kwargs: Any):
+        return self.client.delete(url, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
 
 @pytest.fixture
 def make_account(app):

@@ -115,8 +115,8 @@ def test_an_unknown_page_is_404(client):
     ("method", "path", "allowed"),
     [
         ("delete", LISTS, {"GET", "POST"}),
-        ("patch", URL, {"GET", "PUT"}),
-        ("delete", URL, {"GET", "PUT"}),
+        ("patch", URL, {"GET", "PUT", "DELETE"}),  # DELETE withdraws a draft (v1.1)
+        ("post", URL, {"GET", "PUT", "DELETE"}),
         ("get", f"{URL}/submit", {"POST"}),
         ("put", f"{URL}/approval", {"POST"}),
         ("post", "/api/v1/zones", {"GET"}),

@@ -20,6 +20,7 @@ EXPECTED = {
     ("publish", "filed"): "published",
     ("revoke", "published"): "revoked",
     ("edit", "draft"): "draft",
+    ("withdraw", "draft"): "withdrawn",
 }
 
 
@@ -75,6 +76,7 @@ ALLOWED = {
     Action.PUBLISH: {"tianjin admin"},
     Action.DECIDE_APPROVAL: {"tianjin approver"},
     Action.REVOKE: {"tianjin admin", "tianjin approver"},
+    Action.WITHDRAW: {"tianjin admin"},
 }
 
 
@@ -100,6 +102,8 @@ def test_who_sees_what():
     assert visible_statuses(None, TIANJIN) == {"published", "revoked"}
     assert "draft" in visible_statuses(ACCOUNTS["tianjin admin"], TIANJIN)
     assert "draft" not in visible_statuses(ACCOUNTS["beijing admin"], TIANJIN)
-    assert visible_statuses(ACCOUNTS["tianjin approver"], TIANJIN) == set(ALL) - {"draft"}
+    assert visible_statuses(ACCOUNTS["tianjin approver"], TIANJIN) == set(ALL) - {"draft", "withdrawn"}
     assert visible_statuses(ACCOUNTS["beijing approver"], TIANJIN) == {"published", "revoked"}
-    assert visible_statuses(ACCOUNTS["CAC filer"], TIANJIN) == set(ALL) - {"draft"}
+    assert visible_statuses(ACCOUNTS["CAC filer"], TIANJIN) == set(ALL) - {"draft", "withdrawn"}
+    # A withdrawn draft is nobody's to read, not even its zone's or the administrator's.
+    assert not any("withdrawn" in visible_statuses(account, TIANJIN) for account in ACCOUNTS.values())

@@ -14,10 +14,14 @@ from registry.seeding import list_record_files, load_list_record, load_lists
 SEEDS = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in list_record_files()}
 
 
-def test_the_seven_published_lists_are_on_record():
-    assert sorted(seed["zone"] for seed in SEEDS.values()) == sorted(
-        ["CN-TJ-FTZ", "CN-BJ-FTZ", "CN-SH-FTZ", "CN-HI-FTP", "CN-ZJ-FTZ", "CN-GX-FTZ", "CN-CQ-FTZ"]
-    )
+def test_the_published_lists_are_on_record():
+    assert sorted((seed["zone"], seed["version"]) for seed in SEEDS.values()) == sorted(
+        [("CN-TJ-FTZ", "2024"), ("CN-BJ-FTZ", "2024"), ("CN-SH-FTZ", "2024"), ("CN-HI-FTP", "2024"),
+         ("CN-ZJ-FTZ", "2024"), ("CN-GX-FTZ", "2025"), ("CN-CQ-FTZ", "2025"),
+         # The later lists (research/lists-2025): two of them supersede a zone's 2024 version.
+         ("CN-BJ-FTZ", "2025"), ("CN-SH-FTZ", "2025"), ("CN-JS-FTZ", "2025"), ("CN-FJ-FTZ", "2025"),
+         ("CN-GD-FTZ", "2025")]
+    )  # fmt: skip
 
 
 def test_loading_twice_changes_nothing(seeded_app):
@@ -37,7 +41,12 @@ def test_each_record_is_in_force_from_its_date(seeded_app, anonymous, name):
     assert version["items_complete"] is False and version["digest"]
     assert version["record"]["sources"] and version["history"][-1]["action"] == "published_of_record"
     day_before = (datetime.date.fromisoformat(on) - datetime.timedelta(days=1)).isoformat()
-    assert anonymous.get(f"{base}/in-force", query_string={"on": day_before}).status_code == 404
+    before = anonymous.get(f"{base}/in-force", query_string={"on": day_before})
+    earlier = [s for s in SEEDS.values() if s["zone"] == seed["zone"] and s["effective_from"] < on]
+    if earlier:  # the version it supersedes answers until the day before
+        assert before.get_json()["version"] == max(earlier, key=lambda s: s["effective_from"])["version"]
+    else:
+        assert before.status_code == 404
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
@@ -117,3 +126,52 @@ def test_a_label_taken_by_a_zone_admin_gets_a_suffix(app, as_user, anonymous):
         get_session().commit()
     versions = {v["version"]: v["status"] for v in anonymous.get("/api/v1/zones/CN-TJ-FTZ/lists").get_json()}
     assert versions == {"2024-r2": "published"}
+
+
+@pytest.mark.parametrize(
+    ("zone", "last_day_of_2024", "first_day_of_2025"),
+    [("CN-BJ-FTZ", "2026-05-10", "2026-05-11"), ("CN-SH-FTZ", "2026-04-23", "2026-04-24")],
+)
+def test_a_later_version_of_record_supersedes_the_earlier_from_its_date(
+    seeded_app, anonymous, zone, last_day_of_2024, first_day_of_2025
+):
+    base = f"/api/v1/zones/{zone}/lists"
+    listed = anonymous.get(base).get_json()
+    assert [(v["version"], v["status"]) for v in listed] == [("2025", "published"), ("2024", "published")]
+    on_last = anonymous.get(f"{base}/in-force", query_string={"on": last_day_of_2024}).get_json()
+    on_first = anonymous.get(f"{base}/in-force", query_string={"on": first_day_of_2025}).get_json()
+    assert (on_last["version"], on_first["version"]) == ("2024", "2025")
+    # Superseded, not revoked: the 2024 version is still the record for dates in its term.
+    assert anonymous.get(f"{base}/2024").get_json()["revoked_on"] is None
+
+
+def test_a_beijing_check_uses_the_version_in_force_on_its_date(seeded_app, anonymous):
+    def check(on):
+        body = {
+            "zone": "CN-BJ-FTZ", "on": on, "processor": {"in_zone": True, "ciio": False},
+            "dataset": {"categories": ["AUTO.IMPORTANT.D3"], "personal_info_subjects": 0,
+                        "sensitive_pi_subjects": 0, "important_data": False},
+        }  # fmt: skip
+        return anonymous.post("/api/v1/checks", json=body).get_json()
+
+    before, after = check("2026-05-10"), check("2026-05-11")
+    assert before["article6"]["list"]["version"] == "2024" and before["article6"]["status"] == "inside"
+    # The 2025 record holds the sector (AUTO) but none of its 612 fields: nothing can be ruled out.
+    assert after["article6"]["list"]["version"] == "2025" and after["article6"]["status"] == "undetermined"
+    assert after["outcome"] != "exempt"
+
+
+def test_two_versions_of_a_zone_load_in_either_order(app, anonymous):
+    files = [p for p in list_record_files() if p.name.startswith("CN-BJ-FTZ--")]
+    assert [p.name for p in files] == ["CN-BJ-FTZ--2024.json", "CN-BJ-FTZ--2025.json"]
+    with app.app_context(), writing():
+        session = get_session()
+        assert [load_list_record(session, p) for p in reversed(files)] == [
+            "recorded CN-BJ-FTZ 2025", "recorded CN-BJ-FTZ 2024",
+        ]  # fmt: skip
+        session.commit()
+        assert [load_list_record(session, p) for p in files] == [None, None], "loading again changes nothing"
+    base = "/api/v1/zones/CN-BJ-FTZ/lists"
+    # The listing is newest-created first; which version is in force depends on the dates alone.
+    for on, version in [("2024-08-30", "2024"), ("2026-05-10", "2024"), ("2026-05-11", "2025")]:
+        assert anonymous.get(f"{base}/in-force", query_string={"on": on}).get_json()["version"] == version

@@ -17,16 +17,24 @@ from jsonschema import Draft202012Validator
 from registry.lists.schemas import ListVersionCreateSchema
 from registry.seedfiles import seeds_dir
 
-# The seven published lists the research found: zone -> (version, effective_from).
+# The published lists the research found: file -> effective_from. The first seven are the lists of
+# ftz-lists.md; the five later ones are those of lists-2025/ (test_seed_later_lists.py).
 EXPECTED = {
-    "CN-TJ-FTZ": ("2024", "2024-05-09"),
-    "CN-BJ-FTZ": ("2024", "2024-08-30"),
-    "CN-SH-FTZ": ("2024", "2025-02-08"),
-    "CN-HI-FTP": ("2024", "2025-02-19"),
-    "CN-ZJ-FTZ": ("2024", "2025-04-10"),
-    "CN-GX-FTZ": ("2025", "2025-08-08"),
-    "CN-CQ-FTZ": ("2025", "2025-09-01"),
+    "CN-TJ-FTZ--2024.json": "2024-05-09",
+    "CN-BJ-FTZ--2024.json": "2024-08-30",
+    "CN-SH-FTZ--2024.json": "2025-02-08",
+    "CN-HI-FTP--2024.json": "2025-02-19",
+    "CN-ZJ-FTZ--2024.json": "2025-04-10",
+    "CN-GX-FTZ--2025.json": "2025-08-08",
+    "CN-CQ-FTZ--2025.json": "2025-09-01",
+    "CN-JS-FTZ--2025.json": "2025-08-13",
+    "CN-FJ-FTZ--2025.json": "2025-12-25",
+    "CN-SH-FTZ--2025.json": "2026-04-24",
+    "CN-BJ-FTZ--2025.json": "2026-05-11",
+    "CN-GD-FTZ--2025.json": "2026-05-15",
 }
+LATER = {"CN-JS-FTZ--2025.json", "CN-FJ-FTZ--2025.json", "CN-SH-FTZ--2025.json", "CN-BJ-FTZ--2025.json",
+         "CN-GD-FTZ--2025.json"}  # fmt: skip
 
 # How ftz-list-rows.json names each zone's negative list (the Lingang positive list is named apart).
 ROW_ZONES = {
@@ -129,9 +137,8 @@ def _covers(code: str, other: str) -> bool:
 # --- files and schema ----------------------------------------------------------------------
 
 
-def test_exactly_the_seven_published_lists_have_a_file() -> None:
-    zones = [document["zone"] for document in LISTS.values()]
-    assert sorted(zones) == sorted(EXPECTED)
+def test_exactly_the_published_lists_on_record_have_a_file() -> None:
+    assert sorted(LISTS) == sorted(EXPECTED)
 
 
 @by_file
@@ -149,8 +156,7 @@ def test_file_name_matches_zone_and_version(name: str, zone_codes: set[str]) -> 
 @by_file
 def test_version_and_dates_are_the_ones_the_research_gives(name: str) -> None:
     document = LISTS[name]
-    version, effective_from = EXPECTED[document["zone"]]
-    assert document["version"] == version
+    effective_from = EXPECTED[name]
     assert document["effective_from"] == effective_from
     # Every list took effect on (or is dated by) the day it was made public.
     assert document["record"]["published_on"] == effective_from
@@ -159,7 +165,9 @@ def test_version_and_dates_are_the_ones_the_research_gives(name: str) -> None:
 @by_file
 def test_content_passes_the_apps_own_validator(name: str) -> None:
     document = LISTS[name]
-    loaded = ListVersionCreateSchema().load({"version": document["version"], **document["content"]})
+    # scope_complete (v1.1) is vetted by the seed schema; this app does not store it yet.
+    content = {key: value for key, value in document["content"].items() if key != "scope_complete"}
+    loaded = ListVersionCreateSchema().load({"version": document["version"], **content})
     assert loaded["items_complete"] is False
 
 
@@ -168,10 +176,16 @@ def test_record_is_the_published_list_and_titles_agree(name: str) -> None:
     document = LISTS[name]
     record, content = document["record"], document["content"]
     assert record["example"] is False
+    if record["official_title"] is None:
+        # Title not seen (later lists): '…' for the unseen words, then the CAC topic's version label.
+        assert name in LATER and content["title"] == f"…（{document['version']}版）"
+        return
     assert record["official_title"] == f"《{content['title']}》"
+    assert "负面清单" in content["title"]
+    if name in LATER:
+        return  # titles of the later lists: test_seed_later_lists.py
     assert content["title"].endswith(f"（{document['version']}版）")
     assert content["title"].startswith(ROW_ZONES[document["zone"]])
-    assert "负面清单" in content["title"]
 
 
 @by_file
@@ -234,11 +248,15 @@ def test_beijing_sectors_and_items() -> None:
     assert any("区城" in note for note in document["record"]["notes"])
 
 
-def test_guangxi_sectors_unknown_and_said_so() -> None:
+def test_guangxi_has_four_sectors_and_its_scope_is_not_complete() -> None:
     document = LISTS["CN-GX-FTZ--2025.json"]
-    assert document["content"]["categories"] == [] and document["content"]["scope"] == []
+    content = document["content"]
+    assert [category["name_zh"] for category in content["categories"]] == [
+        "地理信息与气象数据服务", "企业信用信息服务", "直播跨境电商", "海外音视频制作与传播",
+    ]  # fmt: skip
+    assert content["scope_complete"] is False, "the sector names rest on one secondary source"
     assert document["record"]["document_no"] == "桂商自贸发〔2025〕2号"
-    assert any("scope" in note for note in document["record"]["notes"])
+    assert any("scope_complete false" in note for note in document["record"]["notes"])
 
 
 @by_file
@@ -257,21 +275,23 @@ def test_approval_and_filings_are_reported_only_with_sources(name: str) -> None:
 
 def test_reported_approvals_and_filings_are_the_ones_the_research_confirms() -> None:
     statuses = {
-        document["zone"]: (
+        name: (
             document["record"]["approval"]["status"],
             tuple(filing["status"] for filing in document["record"]["filings"]),
         )
-        for document in LISTS.values()
+        for name, document in LISTS.items()
     }
     reported, unknown = ("reported", "reported"), ("unknown", "unknown")
     assert statuses == {
-        "CN-TJ-FTZ": ("reported", reported),
-        "CN-BJ-FTZ": ("unknown", unknown),
-        "CN-SH-FTZ": ("unknown", unknown),
-        "CN-HI-FTP": ("unknown", reported),
-        "CN-ZJ-FTZ": ("unknown", unknown),
-        "CN-GX-FTZ": ("unknown", unknown),
-        "CN-CQ-FTZ": ("reported", reported),
+        "CN-TJ-FTZ--2024.json": ("reported", reported),
+        "CN-BJ-FTZ--2024.json": ("unknown", unknown),
+        "CN-SH-FTZ--2024.json": ("unknown", unknown),
+        "CN-HI-FTP--2024.json": ("unknown", reported),
+        "CN-ZJ-FTZ--2024.json": ("unknown", unknown),
+        "CN-GX-FTZ--2025.json": ("unknown", unknown),
+        "CN-CQ-FTZ--2025.json": ("reported", reported),
+        # The later lists' sources say nothing of approval or filing.
+        **{later: ("unknown", unknown) for later in LATER},
     }
 
 
@@ -282,7 +302,7 @@ def test_reported_approvals_and_filings_are_the_ones_the_research_confirms() -> 
 @by_file
 def test_every_item_is_a_verbatim_row_of_that_list(name: str) -> None:
     document = LISTS[name]
-    rows = [row for row in RESEARCH_ROWS if row["zone"] == ROW_ZONES[document["zone"]]]
+    rows = [row for row in RESEARCH_ROWS if row["zone"] == ROW_ZONES.get(document["zone"])]
     quoted = {row["description"]: row for row in rows if row["granularity"] in ITEM_GRANULARITIES}
     for item in document["content"]["items"]:
         assert item["description"] in quoted, item["code"]

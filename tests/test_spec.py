@@ -203,3 +203,11 @@ def test_the_swagger_ui_assets_are_served_with_their_types(client):
         "text/javascript",
     )
     assert client.get("/api/v1/docs/assets/swagger-ui.css").mimetype == "text/css"
+
+
+def test_withdrawing_a_draft_is_documented(spec):
+    operation = spec["paths"][VERSION]["delete"]
+    assert {"204", "401", "403", "404", "409", "412"} <= set(operation["responses"])
+    assert "content" not in resolve(spec, operation["responses"]["204"])
+    parameters = [resolve(spec, p) for p in operation.get("parameters", [])]
+    assert [p["required"] for p in parameters if p["in"] == "header" and p["name"] == "If-Match"] == [False]

@@ -36,6 +36,7 @@ class Action(StrEnum):
     FILE = "file"
     PUBLISH = "publish"
     REVOKE = "revoke"
+    WITHDRAW = "withdraw"
 
 
 def is_zone_admin_of(account: Account | None, zone: Zone) -> bool:
@@ -55,7 +56,7 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
     if account is None or not account.active:
         return False
     match action:
-        case Action.CREATE | Action.EDIT | Action.SUBMIT | Action.PUBLISH:
+        case Action.CREATE | Action.EDIT | Action.SUBMIT | Action.PUBLISH | Action.WITHDRAW:
             return is_zone_admin_of(account, zone)
         case Action.DECIDE_APPROVAL:
             return is_approver_of(account, zone)

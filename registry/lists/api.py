@@ -122,6 +122,14 @@ class OneVersion(MethodView):
         )
         return _with_etag(updated)
 
+    @_authorized(Action.WITHDRAW)
+    @blp.response(204, description="Withdrawn: the draft is gone from every listing; the audit trail keeps the event")
+    @blp.doc(parameters=[OPTIONAL_IF_MATCH])
+    @_errors(401, 403, 404, 409, 412)
+    def delete(self, zone: str, version: str):
+        """Withdraw a draft (zone administrator); 409 for any other status, which stays on record."""
+        services.withdraw_draft(get_session(), current_account(), zone, version, if_match=_if_match())
+
 
 def _if_match() -> str | None:
     """The optional If-Match of a lifecycle step: when sent, a stale one is refused (412)."""

@@ -1,7 +1,8 @@
 """The approval and filing state machine of Article 6, as plain data.
 
 draft → submitted → approved → filed → published → revoked; a rejection sends a submitted version
-back to draft. A version is ``filed`` only once both CAC and NDA have it on file.
+back to draft, and a draft may be withdrawn. A version is ``filed`` only once both CAC and NDA
+have it on file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ class Status(StrEnum):
     FILED = "filed"
     PUBLISHED = "published"
     REVOKED = "revoked"
+    # A draft its zone withdrew (v1.1): gone from every listing; only the audit trail keeps it.
+    WITHDRAWN = "withdrawn"
 
 
 # The statuses of the versions ever published: the ones that can be or have been in force.
@@ -33,6 +36,7 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "file": (frozenset({Status.APPROVED}), None),
     "publish": (frozenset({Status.FILED}), Status.PUBLISHED),
     "revoke": (frozenset({Status.PUBLISHED}), Status.REVOKED),
+    "withdraw": (frozenset({Status.DRAFT}), Status.WITHDRAWN),
 }
 
 _WHY_NOT = {
@@ -43,6 +47,7 @@ _WHY_NOT = {
     "file": "Only an approved version can be filed; this version is {status}.",
     "publish": "Only a version filed with both CAC and NDA can be published; this version is {status}.",
     "revoke": "Only a published version can be revoked; this version is {status}.",
+    "withdraw": "Only a draft can be withdrawn; this version is {status}, so it stays on record.",
 }
 
 

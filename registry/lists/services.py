@@ -620,3 +620,43 @@ def import_draft(
     except ValidationError as error:  # the label given beside the file, checked like any other
         raise InvalidInput(error.normalized_messages()) from None
     return create_draft(session, account, zone_code, validated, actor=actor)
+
+
+# --- withdrawing a draft (v1.1) ------------------------------------------------------------
+
+
+def withdraw_draft(
+    session: Session, account: Account | None, zone_code: str, version_label: str, *, if_match: str | None = None
+) -> None:
+    """Withdraw a draft: its content is deleted and it leaves every listing and lookup.
+
+    The version row stays, renamed out of the label space (``withdrawn~ID``), because the audit
+    trail is append-only and its events point at it; the label is free for a new draft. The
+    ``withdrawn`` event records the label the draft had.
+
+    :raise Forbidden: not the zone's administrator. :raise NotFound: unknown zone or version.
+    :raise Conflict: not a draft (a submitted version is part of the record).
+    :raise PreconditionFailed: stale ``if_match``.
+    """
+    zone = get_zone(session, zone_code)
+    account = _require(account, Action.WITHDRAW, zone)
+    version = _version_for_action(session, zone, version_label, if_match)
+    new_status = next_status("withdraw", version.status)
+    # Delete the content while the version is still a draft: the database refuses any change to
+    # the items and categories of a version that is not (list_content_frozen triggers).
+    version.items.clear()
+    version.categories.clear()
+    session.flush()
+    version.status = new_status
+    version.version = f"withdrawn~{version.id}"  # '~' is never in a label, so lookups skip it
+    _touch(version)
+    session.flush()
+    record_event(
+        session,
+        actor_of(account),
+        "withdrawn",
+        zone_code=zone.code,
+        list_version_id=version.id,
+        version=version_label,
+    )
+    session.commit()

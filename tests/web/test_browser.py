@@ -123,6 +123,8 @@ def test_a_company_checks_a_dataset_prints_the_determination_and_verifies_the_re
     screenshot(page, "home", publish=True)
     page.get_by_role("link", name="检查一项数据能否出境").click()
     page.wait_for_url(f"{base}/check")
+    # The last day of Beijing's 2024 list, whose items are on record (its 2025 list's are not).
+    page.fill("#f-on", "2026-05-10")
     page.select_option("#f-zone", "CN-BJ-FTZ")  # the script loads Beijing's categories
     page.locator("#f-tree-filter").wait_for(state="visible")
     page.fill("#f-tree-filter", "车辆流量")
@@ -193,6 +195,7 @@ def test_a_company_uploads_its_inventory(seeded_server, page, watch, tmp_path):
     page.goto(seeded_server.url)
     page.get_by_role("link", name="数据清单批量自查").first.click()
     page.select_option("#f-zone", "CN-BJ-FTZ")
+    page.fill("#f-on", "2026-05-10")  # Beijing's 2024 list, whose items are on record
     page.check("#f-in_zone")
     page.check("#f-ciio-no")
     page.set_input_files("#f-file", str(inventory))

@@ -1,6 +1,6 @@
 """The public pages, read as a compliance officer reads them (no browser, no script).
 
-Scenarios on the seven real lists of record: the home page's overview, a zone's timeline, a
+Scenarios on the real lists of record: the home page's overview, a zone's timeline, a
 version's items, scope and history, its downloads; and on an example Tianjin list: search and the
 comparison of two versions.
 """
