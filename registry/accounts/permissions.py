@@ -69,7 +69,8 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
 
 # Everyone may read the published record; the staff also what lies between submission and it.
 PUBLIC_STATUSES = frozenset(EVER_PUBLISHED)
-_AFTER_SUBMISSION = frozenset(Status) - PUBLIC_STATUSES - {Status.DRAFT}
+# A withdrawn draft is gone from every listing and page; only the audit trail keeps it.
+_AFTER_SUBMISSION = frozenset(Status) - PUBLIC_STATUSES - {Status.DRAFT, Status.WITHDRAWN}
 
 
 def visible_statuses(account: Account | None, zone: Zone) -> frozenset[Status]:
