@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 # Set for requests and commands that write: on SQLite their transaction starts with BEGIN IMMEDIATE,
@@ -80,8 +81,14 @@ def init_app(app: Flask) -> None:
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
-        if session is not None:
+        if session is None:
+            return
+        try:
             session.close()
+        except DBAPIError:
+            # The server dropped the connection under us (a restart): the answer is already made,
+            # so throw the connection away instead of turning the answer into a 500.
+            session.invalidate()
 
 
 def get_engine(app: Flask) -> Engine:

@@ -45,9 +45,17 @@ def _post(url: str, body: dict, token: str | None = None, timeout: float = 30) -
         request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read()), dict(response.headers)
+            return response.status, _json(response.read()), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}"), dict(error.headers)
+        return error.code, _json(error.read()), dict(error.headers)
+
+
+def _json(data: bytes) -> dict:
+    """The body as JSON, or what it was (so a test can say what came instead of a problem)."""
+    try:
+        return json.loads(data or b"{}")
+    except ValueError:
+        return {"not_json": data[:200].decode("utf-8", "replace")}
 
 
 class ThrowawayPostgres:
