@@ -143,7 +143,7 @@ class Batch(MethodView):
         except UnicodeDecodeError:
             raise InvalidInput({"_schema": ["The CSV must be UTF-8 (with or without BOM)."]}) from None
         try:
-            header, rows = inventory.read_csv_text(text)
+            header, rows = inventory.read_csv_text(text, max_rows=_max_batch())
         except inventory.InventoryError as error:
             raise InvalidInput({"_schema": [str(error)]}) from None
         if len(rows) > _max_batch():

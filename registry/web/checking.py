@@ -309,11 +309,11 @@ def _read_upload(upload) -> tuple[list[str], list[inventory.InventoryRow]]:
     name = (upload.filename or "").lower()
     data = upload.read()
     if name.endswith(".xlsx"):
-        return inventory.read_xlsx(io.BytesIO(data))  # openpyxl reads a file object as well as a path
+        return inventory.read_xlsx(io.BytesIO(data), max_rows=_max_rows())  # a file object as well as a path
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China often save GB18030
             try:
-                return inventory.read_csv_text(data.decode(encoding))
+                return inventory.read_csv_text(data.decode(encoding), max_rows=_max_rows())
             except UnicodeDecodeError:
                 continue
         raise inventory.InventoryError(_("无法识别文件编码，请以 UTF-8 保存 CSV 文件。"))
