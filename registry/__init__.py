@@ -6,15 +6,25 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, Request, jsonify, send_from_directory
+from werkzeug.exceptions import BadRequest
 
 from registry.jsonprovider import OrjsonProvider
 
 __version__ = "0.1.0"
 
 
+class RegistryRequest(Request):
+    def on_json_loading_failed(self, e: ValueError | None):
+        """Say why a JSON body was refused (malformed, too deep, a number too large): a 400."""
+        if e is None:
+            return super().on_json_loading_failed(e)
+        raise BadRequest(f"The request body is not valid JSON: {e}.")
+
+
 class RegistryFlask(Flask):
     json_provider_class = OrjsonProvider
+    request_class = RegistryRequest
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
