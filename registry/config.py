@@ -10,6 +10,7 @@ from typing import Any
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_RATE_LIMIT = "120/minute"
+DEFAULT_ANONYMOUS_BATCH_MAX = 100
 
 
 def _read_or_create_secret_key(instance_path: Path) -> str:
@@ -36,6 +37,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
     max_body = os.environ.get("REGISTRY_MAX_BODY_BYTES")
     body_timeout = os.environ.get("REGISTRY_BODY_TIMEOUT_SECONDS")
+    anonymous_batch = os.environ.get("REGISTRY_ANONYMOUS_BATCH_MAX")
+    hsts = os.environ.get("REGISTRY_HSTS_SECONDS")
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY") or _read_or_create_secret_key(instance_path),
@@ -43,4 +46,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
         # How long a body sent in chunks may take to arrive (registry.bodylimit).
         "BODY_TIMEOUT_SECONDS": float(body_timeout) if body_timeout else DEFAULT_BODY_TIMEOUT_SECONDS,
+        # Datasets in one anonymous batch or inventory upload (signed-in callers: MAX_BATCH_DATASETS).
+        "ANONYMOUS_BATCH_MAX_DATASETS": int(anonymous_batch) if anonymous_batch else DEFAULT_ANONYMOUS_BATCH_MAX,
+        # Strict-Transport-Security max-age sent on requests that arrived over TLS; 0: not sent.
+        "HSTS_SECONDS": int(hsts) if hsts else 0,
     }

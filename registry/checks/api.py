@@ -26,7 +26,7 @@ from registry.checks.schemas import (
 )
 from registry.db import get_session
 from registry.errors import InvalidInput
-from registry.limits import anonymous_check_limit, limiter, signed_in
+from registry.limits import DEFAULT_ANONYMOUS_BATCH_MAX, anonymous_check_limit, limiter, signed_in
 from registry.lists.search import search_items
 
 blp = Blueprint(
@@ -43,7 +43,23 @@ def _errors(*statuses: int):
 
 
 def _max_batch() -> int:
-    return int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    """The most datasets one batch may hold: fewer for anonymous callers (``REGISTRY_ANONYMOUS_BATCH_MAX``)."""
+    largest = int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
+    if signed_in():
+        return largest
+    return min(largest, int(current_app.config.get("ANONYMOUS_BATCH_MAX_DATASETS", DEFAULT_ANONYMOUS_BATCH_MAX)))
+
+
+def _batch_cost() -> int:
+    """What a batch costs against the rate limit: one per dataset, so the limit counts checks, not requests.
+
+    Counted before the body is validated (a body that does not parse costs 1 and is refused as usual).
+    """
+    if request.mimetype == "text/csv":
+        return max(1, request.get_data(cache=True).count(b"\n"))  # one line a dataset, after the header
+    body = request.get_json(silent=True)
+    datasets = body.get("datasets") if isinstance(body, dict) else None
+    return max(1, len(datasets)) if isinstance(datasets, list) else 1
 
 
 _check_schema = CheckRequestSchema()
@@ -96,7 +112,7 @@ BATCH_BODY = {
 
 @blp.route("/batch")
 class Batch(MethodView):
-    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in, cost=_batch_cost)]
 
     @blp.doc(requestBody=BATCH_BODY, parameters=[
         {"name": name, "in": "query", "required": False, "schema": {"type": kind},
@@ -176,9 +192,11 @@ def _cells_of(dataset: Any) -> dict[str, str]:
 
 @blp.route("/verify")
 class Verify(MethodView):
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerifyResultSchema)
-    @_errors(400, 413, 415, 422)
+    @_errors(400, 413, 415, 422, 429)
     def post(self, body: dict[str, Any]):
         """Verify a receipt: valid only if this registry signed it and nothing in it was altered."""
         check = verify_receipt(current_app.config["SECRET_KEY"], body["receipt"])
