@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +35,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance"
     ).resolve()
     app = RegistryFlask(__name__, instance_path=str(instance_path), instance_relative_config=True)
-    register_config(app, test_config)
-    register_extensions(app)
+    with private_files():
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        register_config(app, test_config)  # may write the secret key
+        register_extensions(app)  # may create the SQLite database and the rate-limit file
     register_blueprints(app)
     register_errorhandlers(app)
     return app
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Create files and folders readable by their owner only (umask 077) for the duration."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -59,9 +73,10 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import api, bodylimit, db, limits
+    from registry import api, bodylimit, db, headers, limits
 
     bodylimit.init_app(app)  # first: an oversized body is refused before anything else looks at it
+    headers.init_app(app)
     db.init_app(app)
     app.extensions["registry.api"] = api.init_app(app)
     limits.init_app(app)

@@ -7,7 +7,8 @@ first, so every request either has its whole body, with its length declared, or 
 like any other body over the limit.
 
 Only requests that carry a body are read (POST, PUT, PATCH), and the read has a deadline: a client
-that stops sending mid-body would otherwise hold a worker thread for good (408).
+that stops sending mid-body would otherwise hold a worker thread for good (408). Under
+``registry serve`` a body with a declared length is read here too, under the same deadline.
 """
 
 from __future__ import annotations
@@ -48,11 +49,14 @@ class ChunkedBodyLimit:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         limit = self.limit()
+        declared = environ.get("CONTENT_LENGTH") or ""
+        # A declared body is read here too when served (gunicorn gives the socket), under the same
+        # deadline: a client trickling a declared body byte by byte would otherwise hold it for good.
+        trickle_guard = declared.isdigit() and 0 < int(declared) <= (limit or 0) and "gunicorn.socket" in environ
         if (
-            chunked
-            and limit is not None
-            and not environ.get("CONTENT_LENGTH")
+            limit is not None
             and environ.get("REQUEST_METHOD") in _METHODS_WITH_A_BODY
+            and ((chunked and not declared) or trickle_guard)
         ):
             body, refusal, read_to_the_end = _read_body(environ, limit, self.timeout())
             # From here on the body is an ordinary one of known length, or none at all.

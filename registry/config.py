@@ -15,7 +15,7 @@ DEFAULT_ANONYMOUS_BATCH_MAX = 100
 
 def _read_or_create_secret_key(instance_path: Path) -> str:
     """Keep one random signing key per instance so receipts survive restarts and workers agree."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         # O_EXCL: when several workers start at once only one writes the key; the rest read it.
