@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -28,6 +30,7 @@ from registry.db import get_session
 from registry.errors import InvalidInput
 from registry.limits import DEFAULT_ANONYMOUS_BATCH_MAX, anonymous_check_limit, limiter, signed_in
 from registry.lists.search import search_items
+from registry.lists.spreadsheet import escape_formula
 
 blp = Blueprint(
     "checks",
@@ -146,7 +149,7 @@ class Batch(MethodView):
                 "sensitive_pi_subjects",
                 "important_data",
             ]
-            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
         return jsonify(services.batch_body(results))
 
     def _csv(self):
@@ -170,8 +173,16 @@ class Batch(MethodView):
             [inventory.row_to_dataset(row) for row in rows], current_app.config["SECRET_KEY"],
         )  # fmt: skip
         if _wants_csv():
-            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
         return jsonify(services.batch_body(results))
+
+
+def _escaped(text: str) -> str:
+    """The CSV with every cell a spreadsheet program would run as a formula quoted, as list exports are."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([escape_formula(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
+    return buffer.getvalue()
 
 
 def _wants_csv() -> bool:

@@ -24,6 +24,8 @@ _CACHE_SIZE = 64
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
 # For partial records (items_complete false): where the full text of the list is published.
 _full_text: dict[str, str | None] = {}
+# The attribute names each compiled version declares (keyed by the compiled index's id).
+_declared: dict[int, frozenset[str]] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -40,13 +42,15 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
             _compiled.move_to_end(key)
             return found
     version = session.get(ListVersion, version_id)
-    compiled = compile_list(content_of(version), zone=version.zone_code, version=version.version, digest=digest)
+    content = content_of(version)
+    compiled = compile_list(content, zone=version.zone_code, version=version.version, digest=digest)
     with _compiled_lock:
         _compiled[key] = compiled
+        _declared[id(compiled)] = frozenset(attribute["name"] for attribute in content.get("attributes") or ())
         if digest is not None and not version.items_complete:
             _full_text[digest] = version.record.get("full_text_url")
         while len(_compiled) > _CACHE_SIZE:
-            _compiled.popitem(last=False)
+            _declared.pop(id(_compiled.popitem(last=False)[1]), None)
     return compiled
 
 
@@ -101,7 +105,15 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
 def _check_one(
     compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
+    # Only the version's declared attributes count and are signed; any other is reported as ignored.
+    declared = _declared.get(id(compiled), frozenset()) if compiled is not None else frozenset()
+    attributes = request["dataset"]["attributes"]
+    ignored = sorted(name for name in attributes if name not in declared)
+    if ignored:
+        request["dataset"]["attributes"] = {name: value for name, value in attributes.items() if name in declared}
     result = determine(_engine_request(request, on), compiled).to_dict()
+    if ignored:
+        result["ignored_attributes"] = ignored
     if compiled is not None and not compiled.items_complete:
         _point_to_the_full_list(result, compiled)
     result["receipt"] = issue_receipt(secret_key, request, result, checked_at)

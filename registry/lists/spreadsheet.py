@@ -138,9 +138,9 @@ _CONDITION = re.compile(r"(?P<attribute>[^\s<>=≥≤]+)\s*(?P<op>>=|<=|==|>|<|�
 _INTEGER = re.compile(r"[+-]?(\d+|\d{1,3}(,\d{3})+)")
 _FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
 _CATEGORY_CODE = re.compile(CATEGORY_PATTERN)
-# Spreadsheet programs run a CSV cell starting with one of these as a formula: quote it with "'".
-_FORMULA_START = re.compile(r"'*[=+\-@]")
-_ESCAPED_FORMULA = re.compile(r"'+[=+\-@]")
+# Spreadsheet programs run a CSV cell starting with one of these (TAB or CR too) as a formula: quote it with "'".
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 # Control characters an XLSX file cannot hold (openpyxl refuses them).
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -180,7 +180,7 @@ def export_csv(version: Mapping[str, Any]) -> str:
         writer.writerow([f"# attribute: {_join_pipes(row)}"])
     writer.writerow([column.header for column in ITEM_COLUMNS])
     for row in _item_rows(version):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([escape_formula(value) for value in row])
     return "\ufeff" + buffer.getvalue()
 
 
@@ -268,7 +268,11 @@ def _join_pipes(values: list[Any]) -> str:
     return " | ".join(texts)
 
 
-def _csv_cell(value: Any) -> str:
+def escape_formula(value: Any) -> str:
+    """A cell's text for CSV, with ``'`` before anything a spreadsheet program would run as a formula.
+
+    Every CSV the registry writes from user data goes through this one function (list exports, batch answers).
+    """
     if value is None:
         return ""
     text = str(value)
