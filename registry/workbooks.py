@@ -39,6 +39,34 @@ class WorkbookLimits:
 LIMITS = WorkbookLimits()
 
 
+def _dimensions_from_the_head(self: Any) -> tuple[int, int, int, int] | None:
+    """openpyxl's ``WorkSheetParser.parse_dimensions``, stopping where the rows begin.
+
+    openpyxl looks for ``<dimension>`` until the *end* of ``<sheetData>``, so a sheet that declares
+    none is parsed whole (and kept, as cleared elements) when a read-only workbook opens it: two
+    million empty rows took seconds and hundreds of megabytes before the first row was read. The
+    element comes before ``<sheetData>`` in every valid sheet, so looking no further is enough.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG, SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    for _event, element in iterparse(self.source, events=("start",)):
+        if element.tag == DIMENSION_TAG:
+            return SheetDimension(ref=element.get("ref")).boundaries
+        if element.tag == DATA_TAG:
+            return None
+    return None
+
+
+def _patch_openpyxl() -> None:
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    WorkSheetParser.parse_dimensions = _dimensions_from_the_head
+
+
+_patch_openpyxl()
+
+
 class UnsafeWorkbook(ValueError):
     """The workbook is refused before or while reading it; the message says why, for the user."""
 

@@ -98,9 +98,9 @@ def test_healthz_answers_while_clients_trickle_bodies_idle_and_send_slow_headers
             worst = max(worst, _healthz_latency(port))
             time.sleep(0.25)
         assert worst < 1.0
-        # The trickled bodies were refused once the body timeout passed.
+        # The trickled bodies were refused once the body timeout passed, though bytes kept coming.
         for trickler in sockets[:8]:
-            trickler.settimeout(5)
+            trickler.settimeout(1)
             assert trickler.recv(200).startswith(b"HTTP/1.1 408"), "a trickled body was not cut off"
         # Headers that never end: the connection is closed after the header timeout (5 s).
         for slow in slow_headers:

@@ -193,3 +193,15 @@ def test_the_import_api_answers_a_bomb_with_a_422_problem_and_stores_nothing(as_
     assert response.mimetype == "application/problem+json"
     assert "unpacks to 40 MiB" in response.get_json()["errors"]["file"][0]
     assert admin.get("/api/v1/zones/CN-TJ-FTZ/lists/bomb").status_code == 404
+
+
+def test_opening_a_sheet_without_dimensions_does_not_parse_it_whole():
+    # openpyxl looked for <dimension> to the end of <sheetData>: a million rows parsed just to open the sheet.
+    rows = "".join(f'<row r="{n}"/>' for n in range(2, 1_000_002))
+    data = _inventory_bomb(_header_row() + rows).getvalue()
+    started = time.monotonic()
+    workbook = workbooks.open_workbook(data)
+    sheet = workbook.worksheets[0]
+    assert (sheet.max_row, sheet.max_column) == (None, None)  # undeclared: the row cap holds while streaming
+    assert time.monotonic() - started < 1
+    workbook.close()
