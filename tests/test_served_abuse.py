@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.test_cli import _registry
 from tests.test_concurrency import _free_port
 
 pytestmark = pytest.mark.slow
@@ -29,7 +32,7 @@ BODY_TIMEOUT = 3
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """`registry serve --workers 1` on a fresh SQLite database in ./instance; yields (port, folder, log)."""
+    """`registry serve --workers 1` on a fresh SQLite database in ./instance; yields (port, folder, log, env)."""
     folder = tmp_path_factory.mktemp("served-abuse")
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
     env |= {"REGISTRY_RATE_LIMIT": "10000/minute", "REGISTRY_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT)}
@@ -47,7 +50,7 @@ def served(tmp_path_factory):
                     if _get(port, "/healthz")[0] == 200:
                         break
                 time.sleep(0.2)
-            yield port, folder, log
+            yield port, folder, log, env
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -71,7 +74,7 @@ def _healthz_latency(port: int) -> float:
 
 
 def test_healthz_answers_while_clients_trickle_bodies_idle_and_send_slow_headers(served):
-    port, _folder, _log = served
+    port, _folder, _log, _env = served
     sockets: list[socket.socket] = []
     try:
         for _ in range(8):  # a declared 100 kB body, sent a byte at a time
@@ -112,7 +115,7 @@ def test_healthz_answers_while_clients_trickle_bodies_idle_and_send_slow_headers
 
 
 def test_no_banner_no_framing_no_sniffing(served):
-    port, _folder, _log = served
+    port, _folder, _log, _env = served
     for path in ("/api/v1/docs", "/api/v1/zones", "/api/v1/openapi.json", "/"):
         status, response, _body = _get(port, path)
         assert status == 200, path
@@ -123,7 +126,7 @@ def test_no_banner_no_framing_no_sniffing(served):
 
 
 def test_the_access_log_leaves_out_secret_query_values(served):
-    port, _folder, log = served
+    port, _folder, log, _env = served
     _get(port, "/verify?receipt=SECRET-RECEIPT-VALUE&lang=en")
     _get(port, "/api/v1/zones?token=SECRET-TOKEN-VALUE")
     time.sleep(0.5)
@@ -133,7 +136,7 @@ def test_the_access_log_leaves_out_secret_query_values(served):
 
 
 def test_the_instance_folder_and_its_files_are_private(served):
-    port, folder, _log = served
+    port, folder, _log, _env = served
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request("POST", "/api/v1/checks", body=b"{}", headers={"Content-Type": "application/json"})
     assert connection.getresponse().status == 422  # counted against the limit: the counter file exists
@@ -144,3 +147,34 @@ def test_the_instance_folder_and_its_files_are_private(served):
     assert {"registry.sqlite3", "ratelimits.sqlite3", "secret_key"} <= set(files), files
     assert "registry.sqlite3-wal" in files, files
     assert all(mode == 0o600 for mode in files.values()), files
+
+
+def test_a_large_signed_in_batch_leaves_healthz_answering_on_the_same_worker(served):
+    port, folder, _log, env = served
+    token = _registry("users", "add", "acme-tool", "--role", "admin", cwd=folder, env=env).stdout.split()[-1]
+    dataset = {"categories": ["AUTO.VEH"], "personal_info_subjects": 0, "sensitive_pi_subjects": 0,
+               "important_data": False}  # fmt: skip
+    body = json.dumps({"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False},
+                       "datasets": [dataset] * 10_000}).encode()  # fmt: skip
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        while not done.is_set():
+            latencies.append(_healthz_latency(port))
+            time.sleep(0.1)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        connection.request("POST", "/api/v1/checks/batch", body=body, headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200
+        assert len(json.loads(response.read())["results"]) == 10_000
+        connection.close()
+    finally:
+        done.set()
+        prober.join()
+    assert len(latencies) > 3 and max(latencies) < 1.0, latencies  # one worker: the batch yields between datasets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date
@@ -21,6 +22,7 @@ from registry.lists.models import ListVersion
 from registry.lists.services import content_of, in_force_ref
 
 _CACHE_SIZE = 64
+_YIELD_EVERY = 50
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
 # For partial records (items_complete false): where the full text of the list is published.
 _full_text: dict[str, str | None] = {}
@@ -162,7 +164,9 @@ def run_batch(
     compiled = list_in_force(session, zone, on)
     checked_at = iso_utc(utcnow())
     results = []
-    for raw in datasets:
+    for index, raw in enumerate(datasets, start=1):
+        if index % _YIELD_EVERY == 0:
+            time.sleep(0)  # under gevent, let the worker's other connections (/healthz) run between datasets
         label = raw.get("label") if isinstance(raw, dict) else None
         try:
             dataset = _dataset_schema.load(raw)
