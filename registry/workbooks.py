@@ -15,6 +15,7 @@ external entities are refused whatever the system's libexpat does.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,6 +154,8 @@ def capped_rows(
     :raise UnsafeWorkbook: more than ``max_rows`` rows (header included), or a row too wide.
     """
     for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        if number % 1000 == 0:
+            time.sleep(0)  # under gevent, let the worker's other connections run while a large sheet is read
         if number > max_rows:
             raise UnsafeWorkbook(f"The sheet {worksheet.title} has more than {max_rows:,} rows; they are not read.")
         if len(values) > limits.max_columns:
