@@ -26,8 +26,9 @@ _YIELD_EVERY = 50
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
 # For partial records (items_complete false): where the full text of the list is published.
 _full_text: dict[str, str | None] = {}
-# The attribute names each compiled version declares (keyed by the compiled index's id).
-_declared: dict[int, frozenset[str]] = {}
+# The attribute names each compiled version declares, by (zone, version, digest): a few names per
+# version ever published, kept for good, so a check never finds its index's entry gone.
+_declared: dict[tuple[str, str, str | None], frozenset[str]] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -48,11 +49,13 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
     compiled = compile_list(content, zone=version.zone_code, version=version.version, digest=digest)
     with _compiled_lock:
         _compiled[key] = compiled
-        _declared[id(compiled)] = frozenset(attribute["name"] for attribute in content.get("attributes") or ())
+        _declared[(compiled.zone, compiled.version, digest)] = frozenset(
+            attribute["name"] for attribute in content.get("attributes") or ()
+        )
         if digest is not None and not version.items_complete:
             _full_text[digest] = version.record.get("full_text_url")
         while len(_compiled) > _CACHE_SIZE:
-            _declared.pop(id(_compiled.popitem(last=False)[1]), None)
+            _compiled.popitem(last=False)
     return compiled
 
 
@@ -108,7 +111,7 @@ def _check_one(
     compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
     # Only the version's declared attributes count and are signed; any other is reported as ignored.
-    declared = _declared.get(id(compiled), frozenset()) if compiled is not None else frozenset()
+    declared = frozenset() if compiled is None else _declared[(compiled.zone, compiled.version, compiled.digest)]
     attributes = request["dataset"]["attributes"]
     ignored = sorted(name for name in attributes if name not in declared)
     if ignored:
