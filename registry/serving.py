@@ -56,6 +56,10 @@ class RedactingLogger(Logger):
             redacted = redact_query(query)
             atoms["q"] = redacted
             atoms["r"] = atoms["r"].replace(query, redacted)
+        referer = atoms.get("f") or ""
+        if "?" in referer:  # a page's own address, receipt included, is sent as the next request's Referer
+            address, _, rest = referer.partition("?")
+            atoms["f"] = f"{address}?{redact_query(rest)}"
         return atoms
 
 

@@ -129,10 +129,17 @@ def test_the_access_log_leaves_out_secret_query_values(served):
     port, _folder, log, _env = served
     _get(port, "/verify?receipt=SECRET-RECEIPT-VALUE&lang=en")
     _get(port, "/api/v1/zones?token=SECRET-TOKEN-VALUE")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request(
+        "GET", "/check", headers={"Referer": f"http://127.0.0.1:{port}/verify?receipt=SECRET-IN-REFERER"}
+    )
+    connection.getresponse().read()
+    connection.close()
     time.sleep(0.5)
     text = log.read_text()
     assert "receipt=[redacted]&lang=en" in text
     assert "SECRET-RECEIPT-VALUE" not in text and "SECRET-TOKEN-VALUE" not in text
+    assert "SECRET-IN-REFERER" not in text and "/verify?receipt=[redacted]" in text
 
 
 def test_the_instance_folder_and_its_files_are_private(served):
