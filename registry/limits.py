@@ -8,8 +8,6 @@ from flask import Flask, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from registry.config import DEFAULT_ANONYMOUS_BATCH_MAX  # noqa: F401  (the anonymous batch cap, re-exported)
-
 # Counters live in a SQLite file in the instance folder (registry.ratelimit_storage), shared by all
 # worker processes, so a client gets the configured limit once, not once per worker.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

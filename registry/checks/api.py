@@ -28,7 +28,7 @@ from registry.checks.schemas import (
 )
 from registry.db import get_session
 from registry.errors import InvalidInput
-from registry.limits import DEFAULT_ANONYMOUS_BATCH_MAX, anonymous_check_limit, limiter, signed_in
+from registry.limits import anonymous_check_limit, limiter, signed_in
 from registry.lists.search import search_items
 from registry.lists.spreadsheet import escape_formula
 
@@ -50,7 +50,7 @@ def _max_batch() -> int:
     largest = int(current_app.config.get("MAX_BATCH_DATASETS", 50_000))
     if signed_in():
         return largest
-    return min(largest, int(current_app.config.get("ANONYMOUS_BATCH_MAX_DATASETS", DEFAULT_ANONYMOUS_BATCH_MAX)))
+    return min(largest, int(current_app.config["ANONYMOUS_BATCH_MAX_DATASETS"]))
 
 
 def _batch_cost() -> int:
