@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, send_from_directory
+from flask import Flask, Request, jsonify, send_from_directory
+from werkzeug.exceptions import BadRequest
 
 from registry.jsonprovider import OrjsonProvider
 
 __version__ = "0.1.0"
 
 
+class RegistryRequest(Request):
+    def on_json_loading_failed(self, e: ValueError | None):
+        """Say why a JSON body was refused (malformed, too deep, a number too large): a 400."""
+        if e is None:
+            return super().on_json_loading_failed(e)
+        raise BadRequest(f"The request body is not valid JSON: {e}.")
+
+
 class RegistryFlask(Flask):
     json_provider_class = OrjsonProvider
+    request_class = RegistryRequest
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,11 +35,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REGISTRY_INSTANCE_PATH") or Path.cwd() / "instance"
     ).resolve()
     app = RegistryFlask(__name__, instance_path=str(instance_path), instance_relative_config=True)
-    register_config(app, test_config)
-    register_extensions(app)
+    with private_files():
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        register_config(app, test_config)  # may write the secret key
+        register_extensions(app)  # may create the SQLite database and the rate-limit file
     register_blueprints(app)
     register_errorhandlers(app)
     return app
+
+
+@contextlib.contextmanager
+def private_files() -> Iterator[None]:
+    """Create files and folders readable by their owner only (umask 077) for the duration."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 # The register_* functions import the app's parts when the app is made, not at the top of this file:
@@ -59,9 +83,10 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from registry import api, bodylimit, db, limits, metrics
+    from registry import api, bodylimit, db, headers, limits, metrics
 
     bodylimit.init_app(app)  # first: an oversized body is refused before anything else looks at it
+    headers.init_app(app)
     metrics.init_app(app)
     db.init_app(app)
     app.extensions["registry.api"] = api.init_app(app)

@@ -12,6 +12,7 @@ import marshmallow as ma
 from flask import Flask, current_app, g, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
+from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
@@ -19,6 +20,7 @@ from registry.accounts.models import Account
 from registry.accounts.services import account_for_token
 from registry.db import get_session, write_intent
 from registry.errors import PROBLEM_JSON, DomainError, Unauthorized, problem_response
+from registry.jsonprovider import parse_json
 
 API_PREFIX = "/api/v1"
 # POST endpoints anyone may call (the checks); every other mutating API call needs a token.
@@ -49,9 +51,17 @@ class _Parser(FlaskParser):
     """
 
     def _raw_load_json(self, req):
-        if not is_json_request(req) and (req.content_length or 0) > 0:
-            raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {req.mimetype}.")
-        return super()._raw_load_json(req)
+        if not is_json_request(req):
+            if (req.content_length or 0) > 0:
+                raise UnsupportedMediaType(
+                    f"Send the body as JSON (Content-Type: application/json), not {req.mimetype}."
+                )
+            return missing
+        # The app's parser, with its depth and number limits (webargs' own has none).
+        try:
+            return parse_json(req.get_data(cache=True))
+        except ValueError as error:
+            return self._handle_invalid_json_error(error, req)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -94,6 +104,8 @@ class Api(SmorestApi):
             detail = "The request has invalid fields: " + ", ".join(sorted(flattened)) + "."
         elif error.code == 400 and isinstance(messages, dict) and "json" in messages:
             detail = "The request body is not valid JSON."
+            if isinstance(getattr(error, "exc", None), ValueError):
+                detail = f"The request body is not valid JSON: {error.exc}."
         elif error.code == 413:
             limit = current_app.config.get("MAX_CONTENT_LENGTH")
             detail = f"The request body exceeds the limit of {limit} bytes."

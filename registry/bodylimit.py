@@ -7,7 +7,8 @@ first, so every request either has its whole body, with its length declared, or 
 like any other body over the limit.
 
 Only requests that carry a body are read (POST, PUT, PATCH), and the read has a deadline: a client
-that stops sending mid-body would otherwise hold a worker thread for good (408).
+that stops sending mid-body would otherwise hold a worker thread for good (408). Under
+``registry serve`` a body with a declared length is read here too, under the same deadline.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -48,11 +50,14 @@ class ChunkedBodyLimit:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         limit = self.limit()
+        declared = environ.get("CONTENT_LENGTH") or ""
+        # A declared body is read here too when served (gunicorn gives the socket), under the same
+        # deadline: a client trickling a declared body byte by byte would otherwise hold it for good.
+        trickle_guard = declared.isdigit() and 0 < int(declared) <= (limit or 0) and "gunicorn.socket" in environ
         if (
-            chunked
-            and limit is not None
-            and not environ.get("CONTENT_LENGTH")
+            limit is not None
             and environ.get("REQUEST_METHOD") in _METHODS_WITH_A_BODY
+            and ((chunked and not declared) or trickle_guard)
         ):
             body, refusal, read_to_the_end = _read_body(environ, limit, self.timeout())
             # From here on the body is an ordinary one of known length, or none at all.
@@ -78,22 +83,9 @@ def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> tuple[byt
     sock = environ.get("gunicorn.socket")  # bounded reads need the socket; others serve locally
     previous_timeout = sock.gettimeout() if sock is not None else None
     deadline = time.monotonic() + timeout
-    body = bytearray()
-    received = 0
     try:
-        while received <= limit + _DRAIN_BYTES:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return b"", "too_slow", False
-            if sock is not None:
-                sock.settimeout(left)
-            chunk = stream.read(_READ_SIZE)
-            if not chunk:
-                return (bytes(body), None, True) if received <= limit else (b"", "too_large", True)
-            received += len(chunk)
-            if received <= limit:
-                body += chunk
-        return b"", "too_large", False
+        with _hard_deadline(timeout):
+            return _read_until(stream, sock, deadline, limit)
     except TimeoutError:  # socket.timeout is TimeoutError
         return b"", "too_slow", False
     except Exception:  # a malformed chunk or a dropped connection: the server's reader says which
@@ -101,6 +93,40 @@ def _read_body(environ: dict[str, Any], limit: int, timeout: float) -> tuple[byt
     finally:
         if sock is not None:
             sock.settimeout(previous_timeout)
+
+
+def _hard_deadline(seconds: float) -> contextlib.AbstractContextManager[Any]:
+    """Under gevent, interrupt the read when ``seconds`` have passed (``TimeoutError``).
+
+    A socket timeout bounds each receive, not the read: gunicorn's body reader keeps receiving until
+    it has the bytes it was asked for, so a client sending a byte every few seconds would never time
+    out. gevent can interrupt the greenlet wherever it waits.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("socket"):
+        import gevent
+
+        return gevent.Timeout(seconds, TimeoutError)
+    return contextlib.nullcontext()
+
+
+def _read_until(stream: Any, sock: Any, deadline: float, limit: int) -> tuple[bytes, str | None, bool]:
+    """:func:`_read_body`'s loop, each receive bounded by the time left (``TimeoutError`` past it)."""
+    body = bytearray()
+    received = 0
+    while received <= limit + _DRAIN_BYTES:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"", "too_slow", False
+        if sock is not None:
+            sock.settimeout(left)
+        chunk = stream.read(_READ_SIZE)
+        if not chunk:
+            return (bytes(body), None, True) if received <= limit else (b"", "too_large", True)
+        received += len(chunk)
+        if received <= limit:
+            body += chunk
+    return b"", "too_large", False
 
 
 def _stop_reading(environ: dict[str, Any]) -> None:

@@ -47,6 +47,10 @@ def main() -> None:
 @click.option("--workers", default=None, type=click.IntRange(1, 64), help="Default: one per core.")
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the pages and the API with gunicorn (migrating and seeding the database first)."""
+    from registry.serving import FILE_UMASK, gunicorn_settings, patch_for_gevent
+
+    patch_for_gevent()  # before the app, SQLAlchemy and psycopg are imported (registry.serving says why)
+    os.umask(FILE_UMASK)  # the database, its WAL, the rate-limit file and uploads: owner only
     from gunicorn.app.base import BaseApplication
 
     from registry.db import get_engine
@@ -59,12 +63,8 @@ def serve(host: str, port: int, workers: int | None) -> None:
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers or os.cpu_count() or 1)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 2)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 120)
+            for name, value in gunicorn_settings(host, port, workers).items():
+                self.cfg.set(name, value)
 
         def load(self) -> Flask:
             return create_app()

@@ -11,11 +11,12 @@ DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_BODY_TIMEOUT_SECONDS = 30.0
 DEFAULT_RATE_LIMIT = "120/minute"
 DEFAULT_MAX_BATCH_DATASETS = 50_000  # datasets one batch check (API and inventory page) may carry
+DEFAULT_ANONYMOUS_BATCH_MAX = 100
 
 
 def _read_or_create_key(instance_path: Path, name: str) -> str:
     """Keep one random key per instance and purpose, so it survives restarts and workers agree."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = instance_path / name
     if not key_file.exists():
         # O_EXCL: when several workers start at once only one writes the key; the rest read it.
@@ -63,6 +64,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
     max_body = os.environ.get("REGISTRY_MAX_BODY_BYTES")
     body_timeout = os.environ.get("REGISTRY_BODY_TIMEOUT_SECONDS")
+    anonymous_batch = os.environ.get("REGISTRY_ANONYMOUS_BATCH_MAX")
+    hsts = os.environ.get("REGISTRY_HSTS_SECONDS")
     return {
         "DATABASE_URL": database_url,
         "SECRET_KEY": _secret_key(instance_path),
@@ -85,4 +88,8 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # How long a body sent in chunks may take to arrive (registry.bodylimit).
         "BODY_TIMEOUT_SECONDS": float(body_timeout) if body_timeout else DEFAULT_BODY_TIMEOUT_SECONDS,
         "MAX_BATCH_DATASETS": DEFAULT_MAX_BATCH_DATASETS,
+        # Datasets in one anonymous batch or inventory upload (signed-in callers: MAX_BATCH_DATASETS).
+        "ANONYMOUS_BATCH_MAX_DATASETS": int(anonymous_batch) if anonymous_batch else DEFAULT_ANONYMOUS_BATCH_MAX,
+        # Strict-Transport-Security max-age sent on requests that arrived over TLS; 0: not sent.
+        "HSTS_SECONDS": int(hsts) if hsts else 0,
     }

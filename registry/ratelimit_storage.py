@@ -9,11 +9,23 @@ when its window ends.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 import time
 from pathlib import Path
 
 from limits.storage import Storage
+
+
+def _thread_local() -> object:
+    """A per-thread slot; under gevent, per OS thread rather than per greenlet (one connection a worker).
+
+    Sharing is safe: each counter update runs from BEGIN to COMMIT without yielding to another greenlet.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        return monkey.get_original("threading", "local")()
+    return threading.local()
 
 
 class SqliteFileStorage(Storage):
@@ -24,7 +36,7 @@ class SqliteFileStorage(Storage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: float | str | bool) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.path = Path((uri or "").removeprefix("registry+sqlite://"))
-        self._local = threading.local()
+        self._local = _thread_local()
         with self._connection() as connection:
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS counter "

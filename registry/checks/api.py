@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -10,6 +12,7 @@ from marshmallow import ValidationError
 
 from registry import clock
 from registry.api import Blueprint, document_errors
+from registry.cells import csv_text
 from registry.checks import inventory, services
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
@@ -43,7 +46,23 @@ def _errors(*statuses: int):
 
 
 def _max_batch() -> int:
-    return int(current_app.config["MAX_BATCH_DATASETS"])
+    """The most datasets one batch may hold: fewer for anonymous callers (``REGISTRY_ANONYMOUS_BATCH_MAX``)."""
+    largest = int(current_app.config["MAX_BATCH_DATASETS"])
+    if signed_in():
+        return largest
+    return min(largest, int(current_app.config["ANONYMOUS_BATCH_MAX_DATASETS"]))
+
+
+def _batch_cost() -> int:
+    """What a batch costs against the rate limit: one per dataset, so the limit counts checks, not requests.
+
+    Counted before the body is validated (a body that does not parse costs 1 and is refused as usual).
+    """
+    if request.mimetype == "text/csv":
+        return max(1, request.get_data(cache=True).count(b"\n"))  # one line a dataset, after the header
+    body = request.get_json(silent=True)
+    datasets = body.get("datasets") if isinstance(body, dict) else None
+    return max(1, len(datasets)) if isinstance(datasets, list) else 1
 
 
 _check_schema = CheckRequestSchema()
@@ -96,7 +115,7 @@ BATCH_BODY = {
 
 @blp.route("/batch")
 class Batch(MethodView):
-    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in, cost=_batch_cost)]
 
     @blp.doc(requestBody=BATCH_BODY, parameters=[
         {"name": name, "in": "query", "required": False, "schema": {"type": kind},
@@ -130,7 +149,7 @@ class Batch(MethodView):
                 "sensitive_pi_subjects",
                 "important_data",
             ]
-            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
         return jsonify(services.batch_body(results))
 
     def _csv(self):
@@ -143,7 +162,7 @@ class Batch(MethodView):
         except UnicodeDecodeError:
             raise InvalidInput({"_schema": ["The CSV must be UTF-8 (with or without BOM)."]}) from None
         try:
-            header, rows = inventory.read_csv_text(text)
+            header, rows = inventory.read_csv_text(text, max_rows=_max_batch())
         except inventory.InventoryError as error:
             raise InvalidInput({"_schema": [str(error)]}) from None
         if len(rows) > _max_batch():
@@ -154,8 +173,16 @@ class Batch(MethodView):
             [inventory.row_to_dataset(row) for row in rows], current_app.config["SECRET_KEY"],
         )  # fmt: skip
         if _wants_csv():
-            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
+            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
         return jsonify(services.batch_body(results))
+
+
+def _escaped(text: str) -> str:
+    """The CSV with every cell a spreadsheet program would run as a formula quoted, as list exports are."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([csv_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
+    return buffer.getvalue()
 
 
 def _wants_csv() -> bool:
@@ -176,9 +203,11 @@ def _cells_of(dataset: Any) -> dict[str, str]:
 
 @blp.route("/verify")
 class Verify(MethodView):
+    decorators = [limiter.limit(anonymous_check_limit, exempt_when=signed_in)]
+
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerifyResultSchema)
-    @_errors(400, 413, 415, 422)
+    @_errors(400, 413, 415, 422, 429)
     def post(self, body: dict[str, Any]):
         """Verify a receipt: valid only if this registry signed it and nothing in it was altered."""
         check = verify_receipt(

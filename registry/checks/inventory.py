@@ -11,13 +11,15 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 
 from registry.cells import csv_text, xlsx_cell
+from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
 LABEL = "dataset"
+MAX_ROWS = 50_000  # the largest batch; callers pass their own cap
 KNOWN_COLUMNS = (
     "dataset", "categories", "personal_info_subjects", "sensitive_pi_subjects", "important_data",
     "cumulative_personal_info_subjects", "cumulative_sensitive_pi_subjects", "grounds",
@@ -68,8 +70,11 @@ def _check_header(header: list[str]) -> list[str]:
     return header
 
 
-def read_csv_text(text: str) -> tuple[list[str], list[InventoryRow]]:
-    """Parse CSV text (a leading BOM is dropped); return the header and the rows."""
+def read_csv_text(text: str, max_rows: int = MAX_ROWS) -> tuple[list[str], list[InventoryRow]]:
+    """Parse CSV text (a leading BOM is dropped); return the header and the rows.
+
+    :raise InventoryError: more than ``max_rows`` lines under the header (blank lines count too).
+    """
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -80,7 +85,9 @@ def read_csv_text(text: str) -> tuple[list[str], list[InventoryRow]]:
         raise InventoryError(f"Not valid CSV: {error}.") from None
     rows = []
     try:
-        for cells in reader:
+        for number, cells in enumerate(reader, start=1):
+            if number > max_rows:
+                raise InventoryError(_too_many(max_rows))
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line is no dataset
             padded = cells + [""] * (len(header) - len(cells))
@@ -95,29 +102,49 @@ def read_csv_text(text: str) -> tuple[list[str], list[InventoryRow]]:
     return header, rows
 
 
-def read_xlsx(path: Path) -> tuple[list[str], list[InventoryRow]]:
-    """Read the first sheet of a workbook; the first row is the header."""
-    from openpyxl import load_workbook
+def read_xlsx(path: Path | IO[bytes], max_rows: int = MAX_ROWS) -> tuple[list[str], list[InventoryRow]]:
+    """Read the first sheet of a workbook; the first row is the header.
 
+    The archive is checked before it is parsed and rows are streamed (``registry.workbooks``).
+
+    :raise InventoryError: not a workbook, refused as a bomb, or more than ``max_rows`` rows under
+        the header (empty rows count too).
+    """
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InventoryError(f"Not a readable XLSX workbook: {error}.") from None
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
+        workbook = open_workbook(path)
+    except UnsafeWorkbook as error:
+        raise InventoryError(str(error)) from None
     try:
-        header = _check_header([str(v) if v is not None else "" for v in next(values)])
-    except StopIteration:
-        raise InventoryError("The sheet is empty.") from None
-    rows = []
-    for line, cells in enumerate(values, start=2):
-        texts = ["" if v is None else _cell_text(v) for v in cells]
-        if not any(texts):
-            continue
-        texts += [""] * (len(header) - len(texts))
-        rows.append(InventoryRow(line, {name: texts[i] for i, name in enumerate(header) if name}))
-    workbook.close()
+        if not workbook.worksheets:
+            raise InventoryError("The workbook has no sheet.")
+        sheet = workbook.worksheets[0]
+        check_dimensions(sheet, max_rows)
+        values = capped_rows(sheet, max_rows + 1)
+        try:
+            _number, first = next(values)
+        except StopIteration:
+            raise InventoryError("The sheet is empty.") from None
+        header = _check_header([str(v) if v is not None else "" for v in first])
+        rows = []
+        for line, cells in values:
+            texts = ["" if v is None else _cell_text(v) for v in cells]
+            if not any(texts):
+                continue
+            texts += [""] * (len(header) - len(texts))
+            rows.append(InventoryRow(line, {name: texts[i] for i, name in enumerate(header) if name}))
+    except UnsafeWorkbook as error:
+        raise InventoryError(str(error)) from None
+    except InventoryError:
+        raise
+    except Exception as error:  # a damaged sheet: openpyxl raises many kinds
+        raise InventoryError(f"Cannot read the sheet ({error}).") from None
+    finally:
+        workbook.close()
     return header, rows
+
+
+def _too_many(max_rows: int) -> str:
+    return f"Too many rows: at most {max_rows:,} datasets are checked at once (blank lines count too)."
 
 
 def _cell_text(value: Any) -> str:

@@ -182,6 +182,9 @@ class CheckResultSchema(ma.Schema):
     explanation = fields.List(fields.Nested(ExplanationSchema))
     duties = fields.List(fields.String())
     missing_facts = fields.List(fields.String())
+    ignored_attributes = fields.List(
+        fields.String(), metadata={"description": "Attributes the list version does not declare: not used, not signed"}
+    )
     errors = fields.Dict(metadata={"description": "Batch only: why this dataset is invalid"})
     receipt = fields.String()
 

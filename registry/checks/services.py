@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import date
@@ -21,7 +22,11 @@ from registry.lists.models import ListVersion
 from registry.lists.services import content_of, in_force_ref
 
 _CACHE_SIZE = 64
+_YIELD_EVERY = 50
 _compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
+# The attribute names each compiled version declares, by (zone, version, digest): a few names per
+# version ever published, kept for good, so a check never finds its index's entry gone.
+_declared: dict[tuple[str, str, str | None], frozenset[str]] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -38,12 +43,16 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
             _compiled.move_to_end(key)
             return found
     version = session.get(ListVersion, version_id)
+    content = content_of(version)
     compiled = compile_list(
-        content_of(version), zone=version.zone_code, version=version.version, digest=digest,
+        content, zone=version.zone_code, version=version.version, digest=digest,
         full_text_url=None if version.items_complete else version.record.get("full_text_url"),
     )  # fmt: skip
     with _compiled_lock:
         _compiled[key] = compiled
+        _declared[(compiled.zone, compiled.version, digest)] = frozenset(
+            attribute["name"] for attribute in content.get("attributes") or ()
+        )
         while len(_compiled) > _CACHE_SIZE:
             _compiled.popitem(last=False)
     return compiled
@@ -100,7 +109,15 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
 def _check_one(
     compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
+    # Only the version's declared attributes count and are signed; any other is reported as ignored.
+    declared = frozenset() if compiled is None else _declared[(compiled.zone, compiled.version, compiled.digest)]
+    attributes = request["dataset"]["attributes"]
+    ignored = sorted(name for name in attributes if name not in declared)
+    if ignored:
+        request["dataset"]["attributes"] = {name: value for name, value in attributes.items() if name in declared}
     result = determine(_engine_request(request, on), compiled).to_dict()
+    if ignored:
+        result["ignored_attributes"] = ignored
     if compiled is not None and not compiled.items_complete:
         _point_to_the_full_list(result, compiled)
     result["receipt"] = issue_receipt(secret_key, request, result, checked_at)
@@ -162,7 +179,9 @@ def run_batch(
     compiled = list_in_force(session, zone, on)
     checked_at = iso_utc(utcnow())
     results = []
-    for raw in datasets:
+    for index, raw in enumerate(datasets, start=1):
+        if index % _YIELD_EVERY == 0:
+            time.sleep(0)  # under gevent, let the worker's other connections (/healthz) run between datasets
         label = raw.get("label") if isinstance(raw, dict) else None
         try:
             dataset = _dataset_schema.load(raw)

@@ -30,6 +30,12 @@ VERSION_PATTERN = r"[A-Za-z0-9._-]{1,32}"
 CATEGORY_PATTERN = r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*"
 ITEM_CODE_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 ATTRIBUTE_PATTERN = r"[a-z][a-z0-9_]{0,63}"
+# Bounds on what one version may hold, far above any published list (the spreadsheet import's too).
+MAX_ITEMS = 20_000
+MAX_CATEGORIES = 5_000
+MAX_SCOPE = 500
+MAX_ATTRIBUTES = 200
+MAX_CONDITIONS = 20
 
 # Read-only fields of a version's representation: a client may send back what it read.
 READ_ONLY_FIELDS = (
@@ -106,23 +112,31 @@ class ItemSchema(StrictSchema):
     description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     level = fields.String(required=True, validate=validate.OneOf(LEVELS))
     mechanism = fields.String(required=True, validate=validate.OneOf(MECHANISMS))
-    conditions = fields.List(fields.Nested(ConditionSchema), load_default=list)
+    conditions = fields.List(
+        fields.Nested(ConditionSchema), load_default=list, validate=validate.Length(max=MAX_CONDITIONS)
+    )
 
 
 class ListContentSchema(StrictSchema):
     """The content of a version: everything its digest covers."""
 
     title = fields.String(required=True, validate=[validate.Length(max=500), _non_blank])
-    categories = fields.List(fields.Nested(CategorySchema), load_default=list)
+    # Every list has a bound (a draft is one request): far above any published list's size.
+    categories = fields.List(
+        fields.Nested(CategorySchema), load_default=list, validate=validate.Length(max=MAX_CATEGORIES)
+    )
     scope = fields.List(
         fields.String(validate=FullMatch(f"^{CATEGORY_PATTERN}$")),
         load_default=list,
+        validate=validate.Length(max=MAX_SCOPE),
         metadata={"description": "Category codes of the sectors or scenarios the list covers."},
     )
     excludes_ciio = StrictBoolean(load_default=True)
     items_complete = StrictBoolean(load_default=True)
-    attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
-    items = fields.List(fields.Nested(ItemSchema), load_default=list)
+    attributes = fields.List(
+        fields.Nested(AttributeSchema), load_default=list, validate=validate.Length(max=MAX_ATTRIBUTES)
+    )
+    items = fields.List(fields.Nested(ItemSchema), load_default=list, validate=validate.Length(max=MAX_ITEMS))
 
     @ma.pre_load
     def _drop_read_only(self, data: Any, **_kwargs: Any) -> Any:

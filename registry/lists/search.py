@@ -14,6 +14,18 @@ from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
 MAX_RESULTS = 200
+_CONDITIONS_PER_QUERY = 200
+
+
+def _outermost(categories: set[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Drop categories under another matching one of the same version: its items are found already."""
+    return sorted(
+        (version_id, code)
+        for version_id, code in categories
+        if not any(
+            (version_id, ".".join(code.split(".")[:depth])) in categories for depth in range(1, code.count(".") + 1)
+        )
+    )
 
 
 def _contains(column, needle: str):
@@ -71,11 +83,18 @@ def search_items(session: Session, text: str, on: date, zone_code: str | None = 
             ListItem.list_version_id == version_id,
             or_(ListItem.category == code, ListItem.category.startswith(code + ".", autoescape=True)),
         )
-        for version_id, code in matching_categories
+        for version_id, code in _outermost(matching_categories)
     ]
-    items = session.exec(
-        select(ListItem).where(ListItem.list_version_id.in_(in_force), or_(text_match, *under_matching_category))
-    ).all()
+    # One query per chunk of categories: a short query can match thousands of category names, and one
+    # OR over all of them exceeds the database's expression limits (SQLite: "Expression tree is too large").
+    items_by_id: dict[int, ListItem] = {}
+    for conditions in [[text_match]] + [
+        under_matching_category[start : start + _CONDITIONS_PER_QUERY]
+        for start in range(0, len(under_matching_category), _CONDITIONS_PER_QUERY)
+    ]:
+        found = session.exec(select(ListItem).where(ListItem.list_version_id.in_(in_force), or_(*conditions))).all()
+        items_by_id.update((item.id, item) for item in found)
+    items = list(items_by_id.values())
     hits = []
     for item in items:
         path = item.category.split(".")

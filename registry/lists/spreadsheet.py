@@ -33,8 +33,11 @@ from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
 from registry.lists.labels import LEVELS, MECHANISMS, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
+from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
 MAX_ITEMS = 20_000
+# Lines or rows read from one sheet or CSV file, empty ones included (headers and notes fit easily).
+MAX_SHEET_ROWS = MAX_ITEMS + 1_000
 
 LEVEL_LABELS = chinese(LEVELS)
 MECHANISM_LABELS = chinese(MECHANISMS)
@@ -329,12 +332,10 @@ class _Importer:
     # -- XLSX --
 
     def read_xlsx(self, data: bytes) -> None:
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-            self.problem(self.filename, None, None, f"Not a readable XLSX workbook ({error}).", structural=True)
+            workbook = open_workbook(data)  # the archive is checked before anything is parsed
+        except UnsafeWorkbook as error:
+            self.problem(self.filename, None, None, str(error), structural=True)
             return
         try:
             sheets: dict[str, Any] = {}
@@ -381,9 +382,13 @@ class _Importer:
             workbook.close()
 
     def _records(self, worksheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        # Rows are streamed and counted, empty ones too, so a sheet of a million blank rows stops early.
         try:
+            check_dimensions(worksheet, MAX_SHEET_ROWS)
             worksheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
-            yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
+            yield from capped_rows(worksheet, MAX_SHEET_ROWS)
+        except UnsafeWorkbook as error:
+            self.problem(worksheet.title, None, None, str(error), structural=True)
         except Exception as error:  # a damaged sheet: openpyxl raises many kinds
             self.problem(worksheet.title, None, None, f"Cannot read this sheet ({error}).", structural=True)
 
@@ -448,6 +453,9 @@ class _Importer:
         number = 0
         try:
             for number, cells in enumerate(reader, start=1):
+                if number > MAX_SHEET_ROWS:
+                    self.problem(sheet, number, None, f"Too many lines: at most {MAX_SHEET_ROWS:,} are read.", True)
+                    return
                 yield number, cells
         except csv.Error as error:
             self.problem(sheet, number + 1, None, f"Not valid CSV ({error}).", structural=True)

@@ -44,6 +44,8 @@ OTHER_CATEGORY = "OTHER"  # a code no list declares: data of a kind the list doe
 RESULT_FOLDER = "web-inventory-results"
 RESULT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RESULT_LIFETIME_SECONDS = 3600
+RESULT_MAX_FILES = 400  # two files a result: the newest 200 inventory results are kept
+RESULT_MAX_BYTES = 256 * 1024 * 1024
 TABLE_ROWS_SHOWN = 1000
 OUTCOME_ORDER = ("security_assessment", "standard_contract_or_certification", "undetermined", "not_required",
                  "exempt", "invalid")  # fmt: skip
@@ -243,7 +245,7 @@ def reproduce(session: Session, signed: dict[str, Any]) -> dict[str, Any] | None
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@check_limit
+@limiter.limit(anonymous_check_limit, exempt_when=lambda: _staff_exempt() or not request.values.get("receipt"))
 def verify():
     """Paste a receipt: is it ours and unaltered, and what did it determine?"""
     receipt = (request.values.get("receipt") or "").strip()
@@ -290,24 +292,36 @@ def _result_folder() -> Path:
 
 
 def _sweep(folder: Path) -> None:
+    """Delete results past their lifetime, then the oldest until the folder is within its count and size."""
     cutoff = time.time() - RESULT_LIFETIME_SECONDS
+    kept = []
     for path in folder.iterdir():
         try:
-            if path.stat().st_mtime < cutoff:
+            stat = path.stat()
+            if stat.st_mtime < cutoff:
                 path.unlink()
+            else:
+                kept.append((stat.st_mtime, stat.st_size, path))
         except OSError:
             continue
+    kept.sort(key=lambda entry: entry[0])
+    total = sum(size for _mtime, size, _path in kept)
+    while kept and (len(kept) > RESULT_MAX_FILES or total > RESULT_MAX_BYTES):
+        _mtime, size, path = kept.pop(0)
+        total -= size
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _read_upload(upload) -> tuple[list[str], list[inventory.InventoryRow]]:
     name = (upload.filename or "").lower()
     data = upload.read()
     if name.endswith(".xlsx"):
-        return inventory.read_xlsx(io.BytesIO(data))  # openpyxl reads a file object as well as a path
+        return inventory.read_xlsx(io.BytesIO(data), max_rows=_max_rows())  # a file object as well as a path
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):  # spreadsheet programs in China often save GB18030
             try:
-                return inventory.read_csv_text(data.decode(encoding))
+                return inventory.read_csv_text(data.decode(encoding), max_rows=_max_rows())
             except UnicodeDecodeError:
                 continue
         raise inventory.InventoryError(_("无法识别文件编码，请以 UTF-8 保存 CSV 文件。"))
@@ -331,7 +345,8 @@ def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
 
 
 def _max_rows() -> int:
-    return int(current_app.config["MAX_BATCH_DATASETS"])
+    largest = int(current_app.config["MAX_BATCH_DATASETS"])
+    return largest if _staff_exempt() else min(largest, int(current_app.config["ANONYMOUS_BATCH_MAX_DATASETS"]))
 
 
 @bp.get("/check/inventory")

@@ -166,3 +166,32 @@ def test_anonymous_checks_are_rate_limited_but_accounts_are_not(make_app):
     assert limited.content_type == "application/problem+json" and limited.get_json()["status"] == 429
     signed = {"Authorization": f"Bearer {token}"}
     assert all(client.post("/api/v1/checks", json=body, headers=signed).status_code == 200 for _ in range(3))
+
+
+def test_a_csv_answer_quotes_cells_a_spreadsheet_would_run(client):
+    """Formula injection: a label or unknown column starting with = + - @ (or TAB, CR) is written with a leading '."""
+    body = (
+        "dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data,=cmd\r\n"
+        '"=HYPERLINK(""http://evil.example"",""x"")",AUTO,0,0,false,1\r\n'
+        "+1,AUTO,0,0,false,\r\n"
+        '"\t=1+1",AUTO,0,0,false,\r\n'
+        "@SUM(A1),AUTO,0,0,false,\r\n"
+    )
+    response = client.post(f"{BATCH}?zone=CN-TJ-FTZ&on=2024-06-01&in_zone=true&ciio=false", data=body,
+                           headers={"Content-Type": "text/csv", "Accept": "text/csv"})  # fmt: skip
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][5] == "'=cmd"
+    assert [row[0] for row in rows[1:]] == ['\'=HYPERLINK("http://evil.example","x")', "'+1", "'=1+1", "'@SUM(A1)"]
+    json_body = {"zone": "CN-TJ-FTZ", "on": "2024-06-01", "processor": {"in_zone": True, "ciio": False},
+                 "datasets": [_dataset(["AUTO"]) | {"label": "-2+3"}]}  # fmt: skip
+    answer = client.post(BATCH, json=json_body, headers={"Accept": "text/csv"})
+    assert list(csv.reader(io.StringIO(answer.get_data(as_text=True))))[1][0] == "'-2+3"
+
+
+def test_the_one_escaping_function_quotes_tab_and_cr_starts_too():
+    from registry.cells import csv_text
+
+    assert [csv_text(v) for v in ("\t=1", "\r@x", "'=x", "a=b", 12, None)] == [
+        "'\t=1", "'\r@x", "''=x", "a=b", "12", ""
+    ]  # fmt: skip

@@ -1,0 +1,98 @@
+"""How ``registry serve`` runs gunicorn: a worker model that slow and idle clients cannot exhaust.
+
+gunicorn's ``gevent`` worker gives each connection a greenlet instead of a thread, so thousands of
+idle or trickling connections cost a few kilobytes each and never stop ``/healthz`` answering.
+Request headers must arrive within ``keepalive`` seconds (the gevent worker reads them under that
+timeout), a body within ``REGISTRY_BODY_TIMEOUT_SECONDS`` (``registry.bodylimit``). psycopg 3
+waits cooperatively once ``select`` is patched, SQLite calls are short and run to completion.
+
+The process is patched by :func:`patch_for_gevent` before anything imports the app, as gevent
+requires. Files the server creates are private (umask 077); the access log leaves out the values
+of query parameters that may carry a secret; responses carry no ``Server`` banner.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+# Parameters whose values are never logged: a receipt is a signed determination, a token a credential.
+SECRET_PARAMETERS = frozenset({"receipt", "token", "access_token", "password", "key", "secret", "signature"})
+WORKER_CONNECTIONS = 4096
+HEADER_TIMEOUT_SECONDS = 5
+FILE_UMASK = 0o077
+_QUERY_PART = re.compile(r"([^&=;]*)=([^&;]*)")
+
+
+def patch_for_gevent() -> None:
+    """Make blocking calls cooperative; must run before the app and its drivers are imported."""
+    from gevent import monkey
+
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+
+
+def redact_query(query: str) -> str:
+    """``receipt=eyJ…&zone=CN-TJ-FTZ`` → ``receipt=[redacted]&zone=CN-TJ-FTZ``."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match[1]
+        secret = name.lower().replace("%5f", "_") in SECRET_PARAMETERS
+        return f"{name}=[redacted]" if secret else match[0]
+
+    return _QUERY_PART.sub(replace, query)
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with secret query values left out of the access log's request line and query."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        query = environ.get("QUERY_STRING") or ""
+        if query:
+            redacted = redact_query(query)
+            atoms["q"] = redacted
+            atoms["r"] = atoms["r"].replace(query, redacted)
+        referer = atoms.get("f") or ""
+        if "?" in referer:  # a page's own address, receipt included, is sent as the next request's Referer
+            address, _, rest = referer.partition("?")
+            atoms["f"] = f"{address}?{redact_query(rest)}"
+        return atoms
+
+
+def _without_server_banner() -> None:
+    """Send no ``Server: gunicorn`` header (it names the software and nothing a client needs)."""
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response.default_headers, "registry_patched", False):
+        return
+    original = wsgi.Response.default_headers
+
+    def default_headers(self: Any) -> list[str]:
+        return [line for line in original(self) if not line.startswith("Server:")]
+
+    default_headers.registry_patched = True  # type: ignore[attr-defined]
+    wsgi.Response.default_headers = default_headers
+
+
+def gunicorn_settings(host: str, port: int, workers: int | None) -> dict[str, Any]:
+    """The settings ``registry serve`` gives gunicorn."""
+    _without_server_banner()
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers or os.cpu_count() or 1,
+        "worker_class": "gevent",
+        "worker_connections": WORKER_CONNECTIONS,
+        "keepalive": HEADER_TIMEOUT_SECONDS,  # the gevent worker reads each request's headers within this
+        "timeout": 120,
+        "graceful_timeout": 10,
+        "umask": FILE_UMASK,
+        "accesslog": "-",
+        "logger_class": RedactingLogger,
+        "limit_request_line": 8190,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+    }
