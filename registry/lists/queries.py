@@ -109,7 +109,7 @@ def zone_overviews(session: Session, on: date) -> list[ZoneOverview]:
     The version in force is the one :func:`registry.lists.services.in_force_ref` names: among the
     versions ever published, the latest ``effective_from`` on or before ``on`` (the later
     publication, then the larger id, wins a tie), unless it was revoked on or before ``on``;
-    ``tests/test_queries.py`` holds the two to the same answer.
+    ``tests/lists/test_queries.py`` holds the two to the same answer.
     """
     zones = list_zones(session)
     statement = (
