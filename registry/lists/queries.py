@@ -6,8 +6,9 @@ the account may see (:mod:`registry.accounts.permissions`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func
 from sqlalchemy.orm import lazyload
@@ -102,14 +103,30 @@ class ZoneOverview:
     upcoming: ListVersion | None = None
 
 
-def zone_overviews(session: Session, on: date) -> list[ZoneOverview]:
-    """Every zone's version in force on ``on`` and the next one published to take effect later.
+def in_force_among(versions: Iterable[ListVersion], on: date) -> ListVersion | None:
+    """The version in force on ``on`` among one zone's ``versions``, already read (no query).
 
-    Three queries for all the zones together (zones, their published versions, the item counts).
-    The version in force is the one :func:`registry.lists.services.in_force_ref` names: among the
-    versions ever published, the latest ``effective_from`` on or before ``on`` (the later
-    publication, then the larger id, wins a tie), unless it was revoked on or before ``on``;
-    ``tests/test_queries.py`` holds the two to the same answer.
+    The rule of :func:`registry.lists.services.in_force_ref`, for pages that show many dates or
+    zones at once: among the versions ever published, the latest ``effective_from`` on or before
+    ``on`` (the later publication, then the larger id, wins a tie), unless it was revoked on or
+    before ``on``. ``tests/lists/test_queries.py`` holds the two to the same answer.
+    """
+    started = [v for v in versions if v.status in EVER_PUBLISHED and v.effective_from and v.effective_from <= on]
+    latest = max(started, key=_publication_order, default=None)
+    if latest is None or (latest.revoked_on is not None and latest.revoked_on <= on):
+        return None
+    return latest
+
+
+def _publication_order(version: ListVersion) -> tuple:
+    published = version.published_at
+    return (version.effective_from, published is not None, published.timestamp() if published else 0.0, version.id)
+
+
+def zone_overviews(session: Session, on: date) -> list[ZoneOverview]:
+    """Every zone's version in force on ``on`` (:func:`in_force_among`) and the next one to take effect.
+
+    Three queries for all the zones together: the zones, their published versions, the item counts.
     """
     zones = list_zones(session)
     statement = (
@@ -123,9 +140,7 @@ def zone_overviews(session: Session, on: date) -> list[ZoneOverview]:
     overviews = []
     for zone in zones:
         versions = by_zone.get(zone.code, [])
-        started = [v for v in versions if v.effective_from <= on]
-        latest = max(started, key=lambda v: (v.effective_from, v.published_at or datetime.min, v.id), default=None)
-        in_force = latest if latest is not None and not (latest.revoked_on and latest.revoked_on <= on) else None
+        in_force = in_force_among(versions, on)
         later = [v for v in versions if v.status == Status.PUBLISHED and v.effective_from > on]
         upcoming = min(later, key=lambda v: v.effective_from, default=None)
         overviews.append(ZoneOverview(zone, in_force, upcoming=upcoming))

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlmodel import Session
 
 from registry import clock
 from registry.db import get_session
@@ -17,7 +16,7 @@ from registry.lists import services
 from registry.lists.diff import diff
 from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
-from registry.lists.queries import zone_overviews
+from registry.lists.queries import in_force_among, zone_overviews
 from registry.lists.schemas import ListVersionSchema
 from registry.lists.search import search_items
 from registry.web.auth import current_user
@@ -25,7 +24,6 @@ from registry.web.blueprint import bp
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, label
 from registry.web.svg import TimelineEvent, TimelineLane, timeline_svg
 from registry.web.versionview import actions_context, version_context
-from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
 # --- home ----------------------------------------------------------------------------------
@@ -63,19 +61,20 @@ def version_url(version: ListVersion | dict[str, Any]) -> str:
     return url_for("web.version_page", zone=version.zone_code, version=version.version)
 
 
-def timeline_lanes(session: Session, versions: list[ListVersion], zone: Zone) -> list[TimelineLane]:
+def timeline_lanes(versions: list[ListVersion]) -> list[TimelineLane]:
     """Lanes of the versions ever published, oldest first, with the periods each was in force.
 
-    The periods come from :func:`services.in_force_ref` at every date on which something took
-    effect or was revoked: the pages ask the service which version is in force, never decide it.
+    The periods come from the lists' rule of which version is in force (:func:`in_force_among`, held
+    to :func:`services.in_force_ref`'s answer), asked at every date on which something took effect
+    or was revoked: the pages never decide it themselves.
     """
     published = [v for v in versions if v.status in EVER_PUBLISHED and v.effective_from]
     published.sort(key=lambda v: (v.effective_from, v.published_at or v.created_at, v.id))
     boundaries = sorted({v.effective_from for v in published} | {v.revoked_on for v in published if v.revoked_on})
     holder: list[tuple[date, int | None]] = []
     for boundary in boundaries:
-        ref = services.in_force_ref(session, zone.code, boundary)
-        holder.append((boundary, ref.id if ref else None))
+        holder_version = in_force_among(published, boundary)
+        holder.append((boundary, holder_version.id if holder_version else None))
     lanes = []
     for version in published:
         lane = TimelineLane(
@@ -126,7 +125,7 @@ def zone_page(zone: str):
     found = get_zone(session, zone)
     versions = services.list_versions(session, viewer, found.code)
     in_force = services.in_force_on(session, found.code, today)
-    lanes = timeline_lanes(session, versions, found)
+    lanes = timeline_lanes(versions)
     chart = timeline_svg(lanes, today, _("%(zone)s负面清单版本时间线", zone=found.name_zh)) if lanes else None
     return render_template(
         "web/zone.html",

@@ -49,7 +49,7 @@ def _report(statements: list[str]) -> str:
     ("method", "url", "budget"),
     [
         ("get", "/", 5),
-        ("get", "/zones/CN-TJ-FTZ", 8),
+        ("get", "/zones/CN-TJ-FTZ", 6),
         ("get", "/zones/CN-TJ-FTZ/lists/2024", 10),
         ("post", "/api/v1/checks", 2),
     ],

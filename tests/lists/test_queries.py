@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from registry.db import get_session
 from registry.lists import services
-from registry.lists.queries import zone_overviews
+from registry.lists.queries import in_force_among, zone_overviews
 from tests.lifecycle_helpers import Tianjin
 
 
@@ -26,6 +26,10 @@ def test_the_overview_names_the_version_in_force_that_the_service_names(app, as_
             for code, found in overview.items():
                 ref = services.in_force_ref(session, code, day)
                 assert (found.in_force.id if found.in_force else None) == (ref.id if ref else None), (code, day)
+            tianjin_versions = services.list_versions(session, None, tj.zone)
+            found = in_force_among(tianjin_versions, day)
+            ref = services.in_force_ref(session, tj.zone, day)
+            assert (found.id if found else None) == (ref.id if ref else None), day
             tianjin = overview[tj.zone]
             if tianjin.in_force is not None:
                 assert tianjin.item_count == len(services.in_force_on(session, tj.zone, day).items)
