@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -12,7 +10,6 @@ from marshmallow import ValidationError
 
 from registry import clock
 from registry.api import Blueprint, document_errors
-from registry.cells import csv_text
 from registry.checks import inventory, services
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
@@ -149,7 +146,7 @@ class Batch(MethodView):
                 "sensitive_pi_subjects",
                 "important_data",
             ]
-            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
+            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
         return jsonify(services.batch_body(results))
 
     def _csv(self):
@@ -173,16 +170,8 @@ class Batch(MethodView):
             [inventory.row_to_dataset(row) for row in rows], current_app.config["SECRET_KEY"],
         )  # fmt: skip
         if _wants_csv():
-            return Response(_escaped(inventory.write_csv(header, rows, results)), mimetype="text/csv")
+            return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
         return jsonify(services.batch_body(results))
-
-
-def _escaped(text: str) -> str:
-    """The CSV with every cell a spreadsheet program would run as a formula quoted, as list exports are."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows([csv_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
-    return buffer.getvalue()
 
 
 def _wants_csv() -> bool:
