@@ -940,7 +940,9 @@ def _article7_text(
             f"operator provides {' and '.join(c for c in carries if c)} abroad."
         )
         zh.append(
-            f"第七条第（一）项要求申报数据出境安全评估：关键信息基础设施运营者向境外提供{'和'.join(c for c in carries_zh if c)}。"
+            "第七条第（一）项要求申报数据出境安全评估：关键信息基础设施运营者向境外提供"
+            + "和".join(c for c in carries_zh if c)
+            + "。"
         )
     if art7_2.value:
         reasons, reasons_zh = [], []
@@ -1005,7 +1007,8 @@ def _article7_text(
     if combined.value is None:
         names = ", ".join(_ordered(combined.missing))
         sentences.append(
-            f"Article 7 cannot be decided: it depends on {names}, which the request did not give ({facts.cumulative_text})."
+            f"Article 7 cannot be decided: it depends on {names}, "
+            f"which the request did not give ({facts.cumulative_text})."
         )
         zh.append(
             f"第七条能否适用尚无法判断：取决于请求未提供的{'、'.join(_ordered(combined.missing))}（{facts.cumulative_text_zh}）。"
