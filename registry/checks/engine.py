@@ -33,6 +33,9 @@ ART3_GROUNDS = (
 )
 ART4_GROUND = "collected_abroad"
 ART5_GROUNDS = {1: "contract_with_individual", 2: "cross_border_hr", 3: "emergency"}
+# Art. 14: Order No. 16 is in force from its promulgation; the registry does not decide under the
+# orders before it (v1.1: a check dated earlier is refused).
+ORDER_IN_FORCE_FROM = datetime.date(2024, 3, 22)
 # Network Data Security Management Regulations, Art. 35(6) (State Council, in force 2025-01-01):
 # personal information truly needed abroad to perform a statutory duty or obligation.
 LEGAL_DUTY_GROUND = "legal_duty"

@@ -82,11 +82,15 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
                 cumulative: dict[str, Any] | None, grounds: list[str]) -> dict[str, Any]:  # fmt: skip
     # Contract: without personal information, cumulative defaults to zeros.
     cumulative = cumulative or {"personal_info_subjects": 0, "sensitive_pi_subjects": 0}
+    # v1.1 labels: echoed in the receipt's request only when sent.
+    named = {"name": processor["name"]} if processor.get("name") is not None else {}
+    labelled = {"label": dataset["label"]} if dataset.get("label") is not None else {}
     return {
         "zone": zone,
         "on": on.isoformat(),
-        "processor": {"in_zone": processor["in_zone"], "ciio": processor["ciio"]},
+        "processor": {"in_zone": processor["in_zone"], "ciio": processor["ciio"], **named},
         "dataset": {
+            **labelled,
             "categories": list(dataset["categories"]),
             "personal_info_subjects": dataset["personal_info_subjects"],
             "sensitive_pi_subjects": dataset["sensitive_pi_subjects"],
@@ -101,7 +105,11 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
 def _check_one(
     compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
-    result = determine(_engine_request(request, on), compiled).to_dict()
+    result = {
+        "label": request["dataset"].get("label"),
+        "processor_name": request["processor"].get("name"),
+        **determine(_engine_request(request, on), compiled).to_dict(),
+    }
     if compiled is not None and not compiled.items_complete:
         _point_to_the_full_list(result, compiled)
     result["receipt"] = issue_receipt(secret_key, request, result, checked_at)
@@ -158,8 +166,7 @@ def run_batch(
             results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
             continue
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
-        result = _check_one(compiled, request, on, secret_key, checked_at)
-        results.append({"label": dataset.get("label"), **result})
+        results.append(_check_one(compiled, request, on, secret_key, checked_at))
     return results
 
 
