@@ -141,11 +141,10 @@ def check_inventory(inventory_file: Path, zone: str, on, in_zone: bool, ciio: bo
     from rich.table import Table
 
     from registry.checks import inventory
+    from registry.checks.engine import ORDER_IN_FORCE_FROM
     from registry.checks.services import run_batch
     from registry.db import get_session
     from registry.errors import NotFound
-
-    from registry.checks.engine import ORDER_IN_FORCE_FROM
 
     console = Console(stderr=True)
     if on is not None and on.date() < ORDER_IN_FORCE_FROM:

@@ -82,7 +82,7 @@ def _category(value: str) -> bool:
 
 class DatasetSchema(Strict):
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LABEL_LENGTH),
-                          metadata={"description": "Your own name for the dataset, echoed in the result and receipt"})  # fmt: skip
+                          metadata={"description": "Your name for it, echoed in result and receipt"})  # fmt: skip
     categories = fields.List(
         fields.String(validate=_category),
         required=True,
