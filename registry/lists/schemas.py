@@ -117,6 +117,13 @@ class ListContentSchema(StrictSchema):
         load_default=list,
         metadata={"description": "Category codes of the sectors or scenarios the list covers."},
     )
+    scope_complete = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "False when scope does not name every sector the list covers: a category outside it "
+            "then cannot be ruled out (Article 6 undetermined)."
+        },
+    )
     excludes_ciio = StrictBoolean(load_default=True)
     items_complete = StrictBoolean(load_default=True)
     attributes = fields.List(fields.Nested(AttributeSchema), load_default=list)
@@ -296,6 +303,7 @@ class ListVersionSummarySchema(ma.Schema):
     revoked_on = IsoDate(allow_none=True)
     digest = fields.String(allow_none=True)
     scope = fields.List(fields.String())
+    scope_complete = fields.Boolean()
     excludes_ciio = fields.Boolean()
     items_complete = fields.Boolean()
     item_count = fields.Integer()

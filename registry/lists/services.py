@@ -21,6 +21,7 @@ from registry.accounts.models import Account
 from registry.accounts.permissions import Action, may, visible_statuses
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor, iso_utc, record_event, utcnow, version_history
+from registry.checks.engine import ORDER_IN_FORCE_FROM
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from registry.lists.canonical import content_digest, item_changes
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
@@ -210,6 +211,7 @@ def content_of(version: ListVersion) -> dict[str, Any]:
         "title": version.title,
         "categories": [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in version.categories],
         "scope": list(version.scope),
+        "scope_complete": version.scope_complete,
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
         "attributes": list(version.attributes),
@@ -245,6 +247,7 @@ def summary_dict(version: ListVersion, item_count: int | None = None) -> dict[st
         "revoked_on": version.revoked_on,
         "digest": version.digest,
         "scope": list(version.scope),
+        "scope_complete": version.scope_complete,
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
         "item_count": len(version.items) if item_count is None else item_count,
@@ -287,6 +290,7 @@ def _set_content(session: Session, version: ListVersion, content: dict[str, Any]
         session.flush()
     version.title = content["title"].strip()
     version.scope = list(content.get("scope", []))
+    version.scope_complete = content.get("scope_complete", True)
     version.excludes_ciio = content.get("excludes_ciio", True)
     version.items_complete = content.get("items_complete", True)
     version.attributes = [dict(a) for a in content.get("attributes", [])]
@@ -488,6 +492,9 @@ def decide_approval(
     account = _require(account, Action.DECIDE_APPROVAL, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     decided_on = decided_on or clock.today()
+    next_status("approve" if decision == "approved" else "reject", version.status)  # 409 before 422
+    if decided_on > clock.today():
+        raise InvalidInput({"decided_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
     if decision == "approved":
         version.status = next_status("approve", version.status)
         version.approval_document_no = document_no
@@ -521,8 +528,16 @@ def record_filing(
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
         raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
-    version.status = next_status("file", version.status, authorities_on_file=on_file | {authority})
+    new_status = next_status("file", version.status, authorities_on_file=on_file | {authority})
     filed_on = filed_on or clock.today()
+    # v1.1: no filing dated in the future, nor before the approval it files.
+    if filed_on > clock.today():
+        raise InvalidInput({"filed_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
+    if version.approved_on is not None and filed_on < version.approved_on:
+        raise InvalidInput(
+            {"filed_on": [f"Must not precede the approval's decided_on ({version.approved_on.isoformat()})."]}
+        )
+    version.status = new_status
     version.filings.append(
         Filing(
             authority=authority,
@@ -546,15 +561,30 @@ def publish(
 ) -> ListVersion:
     """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
 
-    :raise Conflict: not filed with both authorities.
+    :raise Conflict: not filed with both authorities. :raise InvalidInput: ``effective_from``
+        before 2024-03-22, before the approval or before either filing (v1.1: a list takes effect
+        only after it is approved and filed, Art. 6).
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.PUBLISH, zone)
     version = _version_for_action(session, zone, version_label, if_match)
-    version.status = next_status("publish", version.status)
+    new_status = next_status("publish", version.status)
+    earliest = _earliest_effective_date(version)
+    if effective_from < earliest[0]:
+        raise InvalidInput({"effective_from": [f"Must not precede {earliest[1]} ({earliest[0].isoformat()})."]})
+    version.status = new_status
     version.effective_from = effective_from
     version.published_at = utcnow()
     return _step(session, account, version, "published", on=effective_from)
+
+
+def _earliest_effective_date(version: ListVersion) -> tuple[date, str]:
+    """The first day a version may take effect, and what sets it: Order No. 16, its approval, a filing."""
+    bounds = [(ORDER_IN_FORCE_FROM, "the day Order No. 16 took effect")]
+    if version.approved_on is not None:
+        bounds.append((version.approved_on, "the approval's decided_on"))
+    bounds += [(f.filed_on, f"the {f.authority} filing's filed_on") for f in version.filings if f.filed_on]
+    return max(bounds, key=lambda bound: bound[0])
 
 
 def revoke(
@@ -575,6 +605,9 @@ def revoke(
     account = _require(account, Action.REVOKE, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("revoke", version.status)
+    if revoked_on < clock.today():
+        # v1.1: a revocation never moves which list was in force on a past date.
+        raise InvalidInput({"revoked_on": [f"Must not be earlier than today ({clock.today().isoformat()})."]})
     if version.effective_from and revoked_on < version.effective_from:
         raise InvalidInput(
             {"revoked_on": [f"Must not precede the effective date {version.effective_from.isoformat()}."]}
