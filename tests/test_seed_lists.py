@@ -237,6 +237,7 @@ def test_beijing_sectors_and_items() -> None:
 def test_guangxi_sectors_unknown_and_said_so() -> None:
     document = LISTS["CN-GX-FTZ--2025.json"]
     assert document["content"]["categories"] == [] and document["content"]["scope"] == []
+    assert document["content"]["scope_complete"] is False  # v1.1: an empty scope says nothing is out of it
     assert document["record"]["document_no"] == "桂商自贸发〔2025〕2号"
     assert any("scope" in note for note in document["record"]["notes"])
 
