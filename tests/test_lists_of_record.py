@@ -133,3 +133,13 @@ def test_a_label_taken_by_a_zone_admin_gets_a_suffix(app, as_user, anonymous):
         get_session().commit()
     versions = {v["version"]: v["status"] for v in anonymous.get("/api/v1/zones/CN-TJ-FTZ/lists").get_json()}
     assert versions == {"2024-r2": "published"}
+
+
+def test_an_approval_no_source_states_is_said_to_be_not_stated(seeded_app, anonymous):
+    version = anonymous.get("/api/v1/zones/CN-GX-FTZ/lists/2025").get_json()
+    assert version["approval"] is None
+    assert version["of_record"] == {
+        "approval": "not stated in the sources",
+        "filings": {"CAC": "not stated in the sources", "NDA": "not stated in the sources"},
+    }
+    assert "number not published" not in str(version)

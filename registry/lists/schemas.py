@@ -310,6 +310,13 @@ class ListVersionSummarySchema(ma.Schema):
     approval = fields.Nested(ApprovalOutSchema, allow_none=True)
     filings = fields.List(fields.Nested(FilingOutSchema))
     record = fields.Dict(metadata={"description": "Facts about the published record (issuers, sources)."})
+    of_record = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Lists of record only: whether the sources state the approval and each filing "
+            '(`{"approval": "reported" | "not stated in the sources", "filings": {"CAC": …, "NDA": …}}`)'
+        },
+    )
     created_at = fields.String()
     updated_at = fields.String()
 

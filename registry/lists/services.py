@@ -260,8 +260,28 @@ def summary_dict(version: ListVersion, item_count: int | None = None) -> dict[st
             {"authority": f.authority, "filing_no": f.filing_no, "filed_on": f.filed_on} for f in version.filings
         ],
         "record": dict(version.record),
+        "of_record": _of_record(version),
         "created_at": iso_utc(version.created_at),
         "updated_at": iso_utc(version.updated_at),
+    }
+
+
+NOT_STATED = "not stated in the sources"
+
+
+def _of_record(version: ListVersion) -> dict[str, Any] | None:
+    """For a list of record (seeded): whether its sources state its approval and each filing.
+
+    A step no source reports is ``"not stated in the sources"`` (未见公开来源载明), never
+    "approved, number not published". None for a version that went through the lifecycle here.
+    """
+    record = version.record or {}
+    if not record.get("seed_file"):
+        return None
+    reported = {f.get("authority") for f in record.get("filings") or () if f.get("status") == "reported"}
+    return {
+        "approval": "reported" if (record.get("approval") or {}).get("status") == "reported" else NOT_STATED,
+        "filings": {authority: "reported" if authority in reported else NOT_STATED for authority in ("CAC", "NDA")},
     }
 
 
