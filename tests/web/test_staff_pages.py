@@ -171,16 +171,19 @@ def test_the_whole_lifecycle_through_the_pages(app, clients):
         assert post_form(filer, f"{STAFF}/filing", filing, token_from=VERSION_URL).status_code == 303
         assert "/zones/CN-TJ-FTZ/lists/2026" not in text(filer.get("/staff/filings")).split("<main")[1]
 
-    published = post_form(admin, f"{STAFF}/publish", {"effective_from": "2026-01-10"}, token_from=VERSION_URL)
+    published = post_form(admin, f"{STAFF}/publish", {"effective_from": "2099-01-10"}, token_from=VERSION_URL)
     assert published.status_code == 303
     public = text(app.test_client().get(VERSION_URL))
     assert "津网信委〔2026〕7号" in public and "CAC-2026-001" in public and "NDA-2026-001" in public
-    assert "已发布" in public and "2026年1月10日" in public
+    assert "已发布" in public and "2099年1月10日" in public
 
-    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2026-01-09", "reason": "测试"},
+    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-01-09", "reason": "测试"},
                         token_from=VERSION_URL)  # fmt: skip
     assert revoked.status_code == 422 and "废止日期不得早于生效日期" in text(revoked)
-    assert post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-01-01", "reason": "测试"},
+    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2026-01-09", "reason": "测试"},
+                        token_from=VERSION_URL)  # fmt: skip
+    assert revoked.status_code == 422 and "不得早于今日" in text(revoked)  # v1.1: never in the past
+    assert post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-02-01", "reason": "测试"},
                      token_from=VERSION_URL).status_code == 303  # fmt: skip
     assert "已废止" in text(app.test_client().get(VERSION_URL))
 
