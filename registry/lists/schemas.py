@@ -32,7 +32,7 @@ ATTRIBUTE_PATTERN = r"[a-z][a-z0-9_]{0,63}"
 # Read-only fields of a version's representation: a client may send back what it read.
 READ_ONLY_FIELDS = (
     "zone", "status", "effective_from", "revoked_on", "digest", "history", "filings",
-    "approval", "created_at", "updated_at", "record", "item_count",
+    "approval", "created_at", "updated_at", "record", "item_count", "of_record",
 )  # fmt: skip
 
 
