@@ -267,6 +267,7 @@ def draft_rows(content: Mapping[str, Any]) -> dict[str, Any]:
         "scope": "; ".join(content.get("scope") or []),
         "excludes_ciio": content.get("excludes_ciio", True),
         "items_complete": content.get("items_complete", True),
+        "scope_complete": content.get("scope_complete", True),
         "categories": [
             {"code": c.get("code") or "", "name_zh": c.get("name_zh") or "", "name_en": c.get("name_en") or ""}
             for c in content.get("categories") or []
@@ -327,6 +328,7 @@ def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str
         "scope": (form.get("scope") or "").strip(),
         "excludes_ciio": form.get("excludes_ciio") == "yes",
         "items_complete": form.get("items_complete") == "yes",
+        "scope_complete": form.get("scope_complete") == "yes",
         **rows,
     }
     errors: dict[str, list[str]] = {}
@@ -334,6 +336,7 @@ def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str
         "scope": split_codes(shown["scope"]),
         "excludes_ciio": shown["excludes_ciio"],
         "items_complete": shown["items_complete"],
+        "scope_complete": shown["scope_complete"],
     }
     if shown["title"]:
         content["title"] = shown["title"]

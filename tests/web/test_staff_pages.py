@@ -30,6 +30,7 @@ def draft_form(**changes: str) -> dict[str, str]:
         "scope": "AUTO",
         "excludes_ciio": "yes",
         "items_complete": "yes",
+        "scope_complete": "yes",
         "categories.0.code": "AUTO",
         "categories.0.name_zh": "汽车",
         "categories.0.name_en": "Automotive",
@@ -288,3 +289,19 @@ def test_a_new_draft_can_start_from_the_version_in_force(app, clients, published
     page = text(clients["tianjin-admin"].get(f"/staff/zones/{ZONE}/drafts/new?from=2024"))
     assert 'value="AUTO.VEH.TRACK"' in page and 'value="vehicle_count &gt;= 10000"' in page.replace(">=", "&gt;=")
     assert 'name="version" value=""' in page
+
+
+def test_a_draft_may_say_its_scope_names_only_some_sectors(app, clients):
+    admin = clients["tianjin-admin"]
+    form = {k: v for k, v in draft_form().items() if k != "scope_complete"}  # the box left unticked
+    assert post_form(admin, f"/staff/zones/{ZONE}/drafts/new", form).status_code == 303
+    editor = text(admin.get(f"{STAFF}/edit"))
+    assert 'id="f-scope_complete"' in editor and 'name="scope_complete" value="yes" checked' not in editor
+    with app.app_context():
+        from sqlmodel import select
+
+        from registry.db import get_session
+        from registry.lists.models import ListVersion
+
+        stored = get_session().exec(select(ListVersion).where(ListVersion.version == "2026")).one()
+        assert stored.scope_complete is False
