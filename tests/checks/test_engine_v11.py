@@ -331,7 +331,10 @@ def _articles_7_8(request: CheckRequest, important: bool) -> Outcome | None:
     holds_pi = dataset.personal_info_subjects > 0 or dataset.sensitive_pi_subjects > 0
     if ciio:
         return SA if holds_pi or important else None
-    if important or cumulative.personal_info_subjects >= 1_000_000 or cumulative.sensitive_pi_subjects >= 10_000:
+    if important:
+        return SA
+    # The yearly totals decide only for a transfer that carries personal information itself.
+    if holds_pi and (cumulative.personal_info_subjects >= 1_000_000 or cumulative.sensitive_pi_subjects >= 10_000):
         return SA
     if holds_pi and (cumulative.personal_info_subjects >= 100_000 or cumulative.sensitive_pi_subjects >= 1):
         return SCC
