@@ -100,7 +100,7 @@ class Batch(MethodView):
 
     @blp.doc(requestBody=BATCH_BODY, parameters=[
         {"name": name, "in": "query", "required": False, "schema": {"type": kind},
-         "description": "CSV bodies only"}
+         "description": "CSV bodies only (ignored with a JSON body, but an invalid value is still 422)"}
         for name, kind in (("zone", "string"), ("on", "string"), ("in_zone", "boolean"), ("ciio", "boolean"))
     ])  # fmt: skip
     # One 200, in two forms (the view answers itself, so there is no blp.response to serialise).
