@@ -229,11 +229,14 @@ def check_inventory(inventory_file: Path, zone: str, on, in_zone: bool, ciio: bo
     from rich.table import Table
 
     from registry.checks import inventory
+    from registry.checks.engine import ORDER_IN_FORCE_FROM
     from registry.checks.services import run_batch
     from registry.db import get_session
     from registry.errors import NotFound
 
     console = Console(stderr=True)
+    if on is not None and on.date() < ORDER_IN_FORCE_FROM:
+        raise click.BadParameter("Order No. 16 applies from 2024-03-22 (Art. 14)", param_hint="--on")
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter("the output is a .csv or .xlsx file", param_hint="--output")
     try:

@@ -116,7 +116,7 @@ class Batch(MethodView):
 
     @blp.doc(requestBody=BATCH_BODY, parameters=[
         {"name": name, "in": "query", "required": False, "schema": {"type": kind},
-         "description": "CSV bodies only"}
+         "description": "CSV bodies only (ignored with a JSON body, but an invalid value is still 422)"}
         for name, kind in (("zone", "string"), ("on", "string"), ("in_zone", "boolean"), ("ciio", "boolean"))
     ])  # fmt: skip
     # One 200, in two forms (the view answers itself, so there is no blp.response to serialise).
@@ -130,6 +130,7 @@ class Batch(MethodView):
         """Check many datasets at once (JSON or CSV); an invalid dataset gets its own errors."""
         if request.mimetype == "text/csv":
             return self._csv()
+        _refuse_invalid_query()
         batch = load_json(_batch_schema)
         if len(batch["datasets"]) > _max_batch():
             raise InvalidInput({"datasets": [f"At most {_max_batch()} datasets per batch."]})
@@ -172,6 +173,26 @@ class Batch(MethodView):
         if _wants_csv():
             return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
         return jsonify(services.batch_body(results))
+
+
+_csv_query_schema = CsvBatchQuerySchema()
+
+
+def _refuse_invalid_query() -> None:
+    """A JSON batch ignores the CSV query parameters, but never accepts invalid ones (``in_zone=null``).
+
+    :raise InvalidInput: 422 under the parameter.
+    """
+    sent = {name: request.args.getlist(name) for name in ("zone", "on", "in_zone", "ciio") if name in request.args}
+    if not sent:
+        return
+    errors = {name: ["Given more than once."] for name, values in sent.items() if len(values) > 1}
+    try:
+        _csv_query_schema.load({name: values[0] for name, values in sent.items()}, partial=True)
+    except ValidationError as error:
+        errors = error.normalized_messages() | errors
+    if errors:
+        raise InvalidInput(errors)
 
 
 def _wants_csv() -> bool:

@@ -8,6 +8,7 @@ dataset's category, never with the number of items in the version.
 
 from __future__ import annotations
 
+import difflib
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class CategoryLookup:
     broader_than_scope: bool
     nodes_visited: int
     mechanisms_below: frozenset[str] = frozenset()
+    levels_below: frozenset[str] = frozenset()
 
     @property
     def in_scope(self) -> bool:
@@ -121,7 +123,7 @@ class CategoryLookup:
 class _Node:
     """One segment of the category trie; ``*_below`` flags cover strict descendants only."""
 
-    __slots__ = ("children", "items", "is_scope", "items_below", "mechanisms_below", "scope_below")
+    __slots__ = ("children", "items", "is_scope", "items_below", "mechanisms_below", "levels_below", "scope_below")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
@@ -129,6 +131,7 @@ class _Node:
         self.is_scope = False
         self.items_below = False
         self.mechanisms_below: frozenset[str] = frozenset()
+        self.levels_below: frozenset[str] = frozenset()
         self.scope_below = False
 
     def child(self, segment: str) -> _Node:
@@ -158,6 +161,10 @@ class CompiledList:
     _lookups: dict[str, CategoryLookup] = field(default_factory=dict, repr=False, compare=False)
     # For a partial record (items_complete false): where the zone published the whole list.
     full_text_url: str | None = None
+    # v1.1: false when ``scope`` does not name every sector the list covers.
+    scope_complete: bool = True
+    # Every declared category code and each of its dot-prefixes (to tell codes the list knows).
+    _known_prefixes: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     def lookup(self, category: str) -> CategoryLookup:
         """Return what the version says about ``category``, walking only the nodes on its path.
@@ -195,7 +202,24 @@ class CompiledList:
             broader_than_scope=node is not None and node.scope_below,
             nodes_visited=visited,
             mechanisms_below=node.mechanisms_below if node is not None else frozenset(),
+            levels_below=node.levels_below if node is not None else frozenset(),
         )
+
+    @property
+    def scope_known(self) -> bool:
+        """Whether a category outside ``scope`` is known to be outside the list (v1.1)."""
+        return self.scope_complete and bool(self.scope)
+
+    def knows(self, category: str) -> bool:
+        """A declared category covers ``category`` or is covered by it (v1.1 ``unknown_categories``)."""
+        if category in self._known_prefixes:
+            return True  # a declared code, or a prefix of one: it covers a declared category
+        segments = category.split(".")
+        return any(".".join(segments[:depth]) in self.category_names for depth in range(1, len(segments)))
+
+    def suggestions(self, category: str, limit: int = 3) -> tuple[str, ...]:
+        """The declared codes nearest to ``category`` (difflib's ratio), best first."""
+        return tuple(difflib.get_close_matches(category, list(self.category_names), n=limit, cutoff=0.6))
 
     def item(self, code: str) -> ListItem | None:
         """Return the item with ``code`` (linear; for reports, not for lookups)."""
@@ -256,6 +280,10 @@ def compile_list(
         nodes[key].items = tuple(node_items)
 
     _mark_subtrees(root)
+    known_prefixes = set()
+    for code in category_names:
+        segments = code.split(".")
+        known_prefixes.update(".".join(segments[:depth]) for depth in range(1, len(segments) + 1))
     return CompiledList(
         zone=zone,
         version=version,
@@ -265,6 +293,8 @@ def compile_list(
         scope=scope,
         items=items,
         category_names=category_names,
+        scope_complete=bool(content.get("scope_complete", True)),
+        _known_prefixes=frozenset(known_prefixes),
         _root=root,
         full_text_url=full_text_url,
     )
@@ -301,6 +331,7 @@ def _mark_subtrees(root: _Node) -> None:
         for child in node.children.values():
             node.items_below = node.items_below or bool(child.items) or child.items_below
             node.mechanisms_below |= child.mechanisms_below | {item.mechanism for item in child.items}
+            node.levels_below |= child.levels_below | {item.level for item in child.items}
             node.scope_below = node.scope_below or child.is_scope or child.scope_below
 
 

@@ -31,6 +31,7 @@ RESULT_COLUMNS = (
     "matched_items",
     "list_version",
     "receipt",
+    "national_outcome",  # v1.1, after the contract's columns
     "errors",
 )
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
@@ -233,6 +234,7 @@ def result_cells(result: dict[str, Any]) -> dict[str, str]:
         "matched_items": ";".join(article6["matched_items"]),
         "list_version": (article6.get("list") or {}).get("version", ""),
         "receipt": result.get("receipt", ""),
+        "national_outcome": result.get("national_outcome", ""),
         "errors": "",
     }
 

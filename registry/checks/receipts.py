@@ -29,8 +29,11 @@ def issue_receipt(secret_key: str, request: dict[str, Any], result: dict[str, An
     payload = {
         "request": request,
         "result": {
+            "label": result.get("label"),
+            "processor_name": result.get("processor_name"),
             "article6": {key: article6[key] for key in ("status", "list", "matched_items")},
             "outcome": result["outcome"],
+            "national_outcome": result.get("national_outcome"),
             "basis": result["basis"],
             "duties": result["duties"],
             "missing_facts": result.get("missing_facts", []),

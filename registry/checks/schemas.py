@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from registry.checks.engine import GROUNDS
+from registry.checks.engine import GROUNDS, ORDER_IN_FORCE_FROM
 from registry.fields import Count, FlatDict, IsoDate, RegistrySchema, StrictBoolean, figure
 from registry.lists.schemas import CATEGORY_PATTERN
 
@@ -28,16 +28,48 @@ class Strict(RegistrySchema):
         ordered = True
 
 
+def _order_in_force(value: Any) -> bool:
+    """Art. 14: Order No. 16 applies from 2024-03-22; earlier checks are refused (v1.1)."""
+    if value is not None and value < ORDER_IN_FORCE_FROM:
+        raise ValidationError(
+            "Order No. 16 applies from 2024-03-22 (Art. 14); the registry does not decide transfers "
+            "dated earlier, under the orders before it."
+        )
+    return True
+
+
+def check_date(**kwargs: Any) -> IsoDate:
+    """The ``on`` of a check: ``YYYY-MM-DD``, not before 2024-03-22."""
+    return IsoDate(load_default=None, validate=_order_in_force, **kwargs)
+
+
+LABEL_LENGTH = 200
+
+
 class ProcessorSchema(Strict):
     in_zone = StrictBoolean(required=True, metadata={"description": "Registered and operating in the zone"})
     ciio = StrictBoolean(required=True, metadata={"description": "A critical information infrastructure operator"})
+    name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=LABEL_LENGTH),
+        metadata={"description": "Optional: whom the determination is about, echoed in the result and receipt"},
+    )
 
 
 class CumulativeSchema(Strict):
     personal_info_subjects = Count(
-        required=True, metadata={"description": "People since 1 January, this transfer included"}
+        required=True,
+        metadata={
+            "description": "Distinct people whose non-sensitive personal information the processor has provided "
+            "abroad since 1 January (processor-wide, access from abroad included), this transfer included"
+        },
     )
-    sensitive_pi_subjects = Count(required=True)
+    sensitive_pi_subjects = Count(
+        required=True,
+        metadata={"description": "Distinct people whose sensitive personal information it has provided abroad "
+                  "since 1 January, this transfer included"},
+    )  # fmt: skip
 
 
 def _category(value: str) -> bool:
@@ -49,17 +81,38 @@ def _category(value: str) -> bool:
 
 
 class DatasetSchema(Strict):
-    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                          metadata={"description": "Your own name for the dataset, echoed back"})  # fmt: skip
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=LABEL_LENGTH),
+                          metadata={"description": "Your name for it, echoed in result and receipt"})  # fmt: skip
     categories = fields.List(
         fields.String(validate=_category),
         required=True,
         validate=validate.Length(min=1, max=MAX_CATEGORIES),
         metadata={"example": ["AUTO.VEH.TRACK.GPS"]},
     )
-    personal_info_subjects = Count(required=True)
-    sensitive_pi_subjects = Count(required=True)
-    important_data = StrictBoolean(required=True)
+    personal_info_subjects = Count(
+        required=True,
+        metadata={
+            "description": "People (not records) whose non-sensitive personal information is in the dataset, "
+            "counted separately from sensitive_pi_subjects; people whose information is only accessible "
+            "from abroad count too"
+        },
+    )
+    sensitive_pi_subjects = Count(
+        required=True,
+        metadata={
+            "description": "People whose sensitive personal information (PIPL Art. 28; any information of a "
+            "child under 14) is in the dataset"
+        },
+    )
+    important_data = StrictBoolean(
+        required=True,
+        metadata={
+            "description": "The dataset holds data a department or region has notified to the processor, or "
+            "publicly announced, as important data on or before `on` (Art. 2); the processor's own assessment "
+            "alone does not make it so. A list in force that applies to the processor designates its "
+            "important_data items' data whatever this says."
+        },
+    )
     attributes = FlatDict(
         keys=fields.String(validate=validate.Length(min=1, max=64)),
         values=AttributeValue(allow_none=True),
@@ -99,12 +152,13 @@ GROUND_FIELD = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load
 
 class CheckRequestSchema(_CumulativeRules, Strict):
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16), metadata={"example": "CN-TJ-FTZ"})
-    on = IsoDate(load_default=None, metadata={"description": "Default: today in Asia/Shanghai"})
+    on = check_date(metadata={"description": "Default: today in Asia/Shanghai; not before 2024-03-22 (Art. 14)"})
     processor = fields.Nested(ProcessorSchema, required=True)
     dataset = fields.Nested(DatasetSchema, required=True)
     cumulative = fields.Nested(CumulativeSchema, load_default=None)
     grounds = fields.List(fields.String(validate=validate.OneOf(GROUNDS)), load_default=list,
-                          metadata={"description": "Facts Articles 3–5 rest on"})  # fmt: skip
+                          metadata={"description": "Facts Articles 3–5 rest on, and legal_duty (Network Data "
+                                    "Security Management Regulations Art. 35(6), from 2025-01-01)"})  # fmt: skip
 
 
 class BatchDatasetSchema(_CumulativeRules, DatasetSchema):
@@ -116,7 +170,7 @@ class BatchDatasetSchema(_CumulativeRules, DatasetSchema):
 
 class BatchRequestSchema(Strict):
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    on = IsoDate(load_default=None)
+    on = check_date()
     processor = fields.Nested(ProcessorSchema, required=True)
     datasets = fields.List(
         fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1),  # null: its own error
@@ -130,7 +184,7 @@ class CsvBatchQuerySchema(RegistrySchema):
         unknown = ma.EXCLUDE
 
     zone = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    on = IsoDate(load_default=None)
+    on = check_date()
     in_zone = fields.Boolean(required=True)
     ciio = fields.Boolean(required=True)
 
@@ -148,12 +202,23 @@ class Article6Schema(ma.Schema):
     list = fields.Nested(ListRefSchema, allow_none=True)
     matched_items = fields.List(fields.String())
     reason = fields.String()
+    unknown_categories = fields.List(
+        fields.String(),
+        metadata={"description": "The dataset's codes that no category of the version in force covers or is "
+                  "covered by (typing errors, or sectors the list does not name); still treated as the rules say"},
+    )  # fmt: skip
+    suggestions = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "For each unknown category, the nearest declared codes, best first"},
+    )
 
 
 class ExplanationSchema(ma.Schema):
     article = fields.String()
     applies = fields.Boolean(allow_none=True)
     text = fields.String()
+    text_zh = fields.String(metadata={"description": "The same reasoning in Chinese"})
     quote_zh = fields.String(metadata={"description": "Single checks: the article's Chinese text"})
     quote_en = fields.String()
     quote = fields.String(metadata={"description": "Batches: key of the text in the batch's `quotes`"})
@@ -164,7 +229,8 @@ class CheckResultSchema(ma.Schema):
     class Meta:
         ordered = True
 
-    label = fields.String(allow_none=True)
+    label = fields.String(allow_none=True, metadata={"description": "dataset.label as sent"})
+    processor_name = fields.String(allow_none=True, metadata={"description": "processor.name as sent"})
     article6 = fields.Nested(Article6Schema)
     outcome = fields.String(
         metadata={
@@ -178,6 +244,16 @@ class CheckResultSchema(ma.Schema):
             ]
         }  # fmt: skip
     )
+    national_outcome = fields.String(
+        metadata={
+            "description": "The outcome on the same facts with Article 6's exemption set aside (Articles 2-5 and "
+            "7-8 alone, a list's important-data designation included): what holds if the data are not outside "
+            "the list",
+            "enum": ["exempt", "not_required", "standard_contract_or_certification", "security_assessment",
+                     "undetermined"],
+        }
+    )  # fmt: skip
+    national_basis = fields.List(fields.String(), metadata={"description": "The articles national_outcome rests on"})
     basis = fields.List(fields.String())
     explanation = fields.List(fields.Nested(ExplanationSchema))
     duties = fields.List(fields.String())

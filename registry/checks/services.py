@@ -90,11 +90,15 @@ def _normalised(zone: str, on: date, processor: dict[str, Any], dataset: dict[st
                 cumulative: dict[str, Any] | None, grounds: list[str]) -> dict[str, Any]:  # fmt: skip
     # Contract: without personal information, cumulative defaults to zeros.
     cumulative = cumulative or {"personal_info_subjects": 0, "sensitive_pi_subjects": 0}
+    # v1.1 labels: echoed in the receipt's request only when sent.
+    named = {"name": processor["name"]} if processor.get("name") is not None else {}
+    labelled = {"label": dataset["label"]} if dataset.get("label") is not None else {}
     return {
         "zone": zone,
         "on": on.isoformat(),
-        "processor": {"in_zone": processor["in_zone"], "ciio": processor["ciio"]},
+        "processor": {"in_zone": processor["in_zone"], "ciio": processor["ciio"], **named},
         "dataset": {
+            **labelled,
             "categories": list(dataset["categories"]),
             "personal_info_subjects": dataset["personal_info_subjects"],
             "sensitive_pi_subjects": dataset["sensitive_pi_subjects"],
@@ -115,7 +119,11 @@ def _check_one(
     ignored = sorted(name for name in attributes if name not in declared)
     if ignored:
         request["dataset"]["attributes"] = {name: value for name, value in attributes.items() if name in declared}
-    result = determine(_engine_request(request, on), compiled).to_dict()
+    result = {
+        "label": request["dataset"].get("label"),
+        "processor_name": request["processor"].get("name"),
+        **determine(_engine_request(request, on), compiled).to_dict(),
+    }
     if ignored:
         result["ignored_attributes"] = ignored
     if compiled is not None and not compiled.items_complete:
@@ -189,8 +197,7 @@ def run_batch(
             results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
             continue
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
-        result = _check_one(compiled, request, on, secret_key, checked_at)
-        results.append({"label": dataset.get("label"), **result})
+        results.append(_check_one(compiled, request, on, secret_key, checked_at))
     metrics.count_batch(len(results))
     metrics.count_outcomes(results)
     return results

@@ -15,6 +15,7 @@ CONTENT_FIELDS = (
     "title",
     "categories",
     "scope",
+    "scope_complete",
     "excludes_ciio",
     "items_complete",
     "attributes",
@@ -72,7 +73,7 @@ def canonical_content(content: dict[str, Any]) -> dict[str, Any]:
         ),
         key=lambda i: i["code"],
     )
-    return {
+    canonical = {
         "title": content["title"],
         "categories": categories,
         "scope": sorted(content.get("scope", [])),
@@ -81,6 +82,11 @@ def canonical_content(content: dict[str, Any]) -> dict[str, Any]:
         "attributes": attributes,
         "items": items,
     }
+    # v1.1: present only when false, so every version that says nothing of it (all before v1.1)
+    # keeps the digest it was submitted with.
+    if not content.get("scope_complete", True):
+        canonical["scope_complete"] = False
+    return canonical
 
 
 def content_digest(content: dict[str, Any]) -> str:

@@ -37,6 +37,8 @@ class ListVersion(SQLModel, table=True):
     revoked_on: date | None = None
     digest: str | None = Field(default=None, max_length=64)
     scope: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # v1.1: false when ``scope`` does not name every sector or scenario the list covers.
+    scope_complete: bool = True
     excludes_ciio: bool = True
     items_complete: bool = True
     attributes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -40,7 +40,7 @@ MAX_CONDITIONS = 20
 # Read-only fields of a version's representation: a client may send back what it read.
 READ_ONLY_FIELDS = (
     "zone", "status", "effective_from", "revoked_on", "digest", "history", "filings",
-    "approval", "created_at", "updated_at", "record", "item_count",
+    "approval", "created_at", "updated_at", "record", "item_count", "of_record",
 )  # fmt: skip
 
 
@@ -130,6 +130,13 @@ class ListContentSchema(StrictSchema):
         load_default=list,
         validate=validate.Length(max=MAX_SCOPE),
         metadata={"description": "Category codes of the sectors or scenarios the list covers."},
+    )
+    scope_complete = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "False when scope does not name every sector the list covers: a category outside it "
+            "then cannot be ruled out (Article 6 undetermined)."
+        },
     )
     excludes_ciio = StrictBoolean(load_default=True)
     items_complete = StrictBoolean(load_default=True)
@@ -312,12 +319,20 @@ class ListVersionSummarySchema(ma.Schema):
     revoked_on = IsoDate(allow_none=True)
     digest = fields.String(allow_none=True)
     scope = fields.List(fields.String())
+    scope_complete = fields.Boolean()
     excludes_ciio = fields.Boolean()
     items_complete = fields.Boolean()
     item_count = fields.Integer()
     approval = fields.Nested(ApprovalOutSchema, allow_none=True)
     filings = fields.List(fields.Nested(FilingOutSchema))
     record = fields.Dict(metadata={"description": "Facts about the published record (issuers, sources)."})
+    of_record = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Lists of record only: whether the sources state the approval and each filing "
+            '(`{"approval": "reported" | "not stated in the sources", "filings": {"CAC": …, "NDA": …}}`)'
+        },
+    )
     created_at = fields.String()
     updated_at = fields.String()
 

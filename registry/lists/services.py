@@ -21,6 +21,7 @@ from registry.accounts.models import Account
 from registry.accounts.permissions import Action, may, visible_statuses
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor, record_event, version_history
+from registry.checks.engine import ORDER_IN_FORCE_FROM
 from registry.clock import iso_utc, utcnow
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from registry.lists.canonical import content_digest
@@ -194,6 +195,7 @@ def content_of(version: ListVersion) -> dict[str, Any]:
         "title": version.title,
         "categories": [{"code": c.code, "name_zh": c.name_zh, "name_en": c.name_en} for c in version.categories],
         "scope": list(version.scope),
+        "scope_complete": version.scope_complete,
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
         "attributes": list(version.attributes),
@@ -229,6 +231,7 @@ def summary_dict(version: ListVersion, item_count: int | None = None) -> dict[st
         "revoked_on": version.revoked_on,
         "digest": version.digest,
         "scope": list(version.scope),
+        "scope_complete": version.scope_complete,
         "excludes_ciio": version.excludes_ciio,
         "items_complete": version.items_complete,
         "item_count": len(version.items) if item_count is None else item_count,
@@ -241,8 +244,28 @@ def summary_dict(version: ListVersion, item_count: int | None = None) -> dict[st
             {"authority": f.authority, "filing_no": f.filing_no, "filed_on": f.filed_on} for f in version.filings
         ],
         "record": dict(version.record),
+        "of_record": _of_record(version),
         "created_at": iso_utc(version.created_at),
         "updated_at": iso_utc(version.updated_at),
+    }
+
+
+NOT_STATED = "not stated in the sources"
+
+
+def _of_record(version: ListVersion) -> dict[str, Any] | None:
+    """For a list of record (seeded): whether its sources state its approval and each filing.
+
+    A step no source reports is ``"not stated in the sources"`` (未见公开来源载明), never
+    "approved, number not published". None for a version that went through the lifecycle here.
+    """
+    record = version.record or {}
+    if not record.get("seed_file"):
+        return None
+    reported = {f.get("authority") for f in record.get("filings") or () if f.get("status") == "reported"}
+    return {
+        "approval": "reported" if (record.get("approval") or {}).get("status") == "reported" else NOT_STATED,
+        "filings": {authority: "reported" if authority in reported else NOT_STATED for authority in ("CAC", "NDA")},
     }
 
 
@@ -271,6 +294,7 @@ def _set_content(session: Session, version: ListVersion, content: dict[str, Any]
         session.flush()
     version.title = content["title"].strip()
     version.scope = list(content.get("scope", []))
+    version.scope_complete = content.get("scope_complete", True)
     version.excludes_ciio = content.get("excludes_ciio", True)
     version.items_complete = content.get("items_complete", True)
     version.attributes = [dict(a) for a in content.get("attributes", [])]
@@ -472,6 +496,9 @@ def decide_approval(
     account = _require(account, Action.DECIDE_APPROVAL, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     decided_on = decided_on or clock.today()
+    next_status("approve" if decision == "approved" else "reject", version.status)  # 409 before 422
+    if decided_on > clock.today():
+        raise InvalidInput({"decided_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
     if decision == "approved":
         version.status = next_status("approve", version.status)
         version.approval_document_no = document_no
@@ -505,8 +532,16 @@ def record_filing(
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
         raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
-    version.status = next_status("file", version.status, authorities_on_file=on_file | {authority})
+    new_status = next_status("file", version.status, authorities_on_file=on_file | {authority})
     filed_on = filed_on or clock.today()
+    # v1.1: no filing dated in the future, nor before the approval it files.
+    if filed_on > clock.today():
+        raise InvalidInput({"filed_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
+    if version.approved_on is not None and filed_on < version.approved_on:
+        raise InvalidInput(
+            {"filed_on": [f"Must not precede the approval's decided_on ({version.approved_on.isoformat()})."]}
+        )
+    version.status = new_status
     version.filings.append(
         Filing(
             authority=authority,
@@ -530,15 +565,30 @@ def publish(
 ) -> ListVersion:
     """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
 
-    :raise Conflict: not filed with both authorities.
+    :raise Conflict: not filed with both authorities. :raise InvalidInput: ``effective_from``
+        before 2024-03-22, before the approval or before either filing (v1.1: a list takes effect
+        only after it is approved and filed, Art. 6).
     """
     zone = get_zone(session, zone_code)
     account = _require(account, Action.PUBLISH, zone)
     version = _version_for_action(session, zone, version_label, if_match)
-    version.status = next_status("publish", version.status)
+    new_status = next_status("publish", version.status)
+    earliest = _earliest_effective_date(version)
+    if effective_from < earliest[0]:
+        raise InvalidInput({"effective_from": [f"Must not precede {earliest[1]} ({earliest[0].isoformat()})."]})
+    version.status = new_status
     version.effective_from = effective_from
     version.published_at = utcnow()
     return _step(session, account, version, "published", on=effective_from)
+
+
+def _earliest_effective_date(version: ListVersion) -> tuple[date, str]:
+    """The first day a version may take effect, and what sets it: Order No. 16, its approval, a filing."""
+    bounds = [(ORDER_IN_FORCE_FROM, "the day Order No. 16 took effect")]
+    if version.approved_on is not None:
+        bounds.append((version.approved_on, "the approval's decided_on"))
+    bounds += [(f.filed_on, f"the {f.authority} filing's filed_on") for f in version.filings if f.filed_on]
+    return max(bounds, key=lambda bound: bound[0])
 
 
 def revoke(
@@ -559,6 +609,9 @@ def revoke(
     account = _require(account, Action.REVOKE, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("revoke", version.status)
+    if revoked_on < clock.today():
+        # v1.1: a revocation never moves which list was in force on a past date.
+        raise InvalidInput({"revoked_on": [f"Must not be earlier than today ({clock.today().isoformat()})."]})
     if version.effective_from and revoked_on < version.effective_from:
         raise InvalidInput(
             {"revoked_on": [f"Must not precede the effective date {version.effective_from.isoformat()}."]}

@@ -117,6 +117,7 @@ LIST_KEYS = (
     _Column("scope", "适用范围", "scope"),
     _Column("excludes_ciio", "关键信息基础设施运营者不适用", "excludes_ciio"),
     _Column("items_complete", "条目完整", "items_complete"),
+    _Column("scope_complete", "适用范围完整", "scope_complete"),
 )
 INFORMATIONAL_KEYS = ("zone", "status", "effective_from", "revoked_on", "digest")
 CSV_KEYS = (*LIST_KEYS, _Column("category", "类别", "category"), _Column("attribute", "属性", "attribute"))
@@ -179,7 +180,7 @@ def _list_values(version: Mapping[str, Any], boolean: Callable[[Any], str]) -> l
         key = column.key
         if key == "scope":
             values.append((key, "; ".join(str(code) for code in version.get("scope") or [])))
-        elif key in ("excludes_ciio", "items_complete"):
+        elif key in ("excludes_ciio", "items_complete", "scope_complete"):
             values.append((key, boolean(version.get(key, True))))
         elif version.get(key) is not None:
             values.append((key, str(version[key])))
@@ -580,7 +581,7 @@ class _Importer:
     def _assemble(self) -> tuple[dict[str, Any], dict[tuple[Any, ...], _Source]]:
         content: dict[str, Any] = {}
         sources: dict[tuple[Any, ...], _Source] = {}
-        for key in ("version", "title", "scope", "excludes_ciio", "items_complete"):
+        for key in ("version", "title", "scope", "excludes_ciio", "items_complete", "scope_complete"):
             column = _LIST_KEY[key]
             if key in self.meta:
                 value, source = self.meta[key]
@@ -590,7 +591,7 @@ class _Importer:
             if key == "scope":
                 text = _text(value)
                 content["scope"] = [code.strip() for code in re.split(r"[;；]", text or "") if code.strip()]
-            elif key in ("excludes_ciio", "items_complete"):
+            elif key in ("excludes_ciio", "items_complete", "scope_complete"):
                 if value is not None:
                     content[key] = _boolean(value)
             elif value is not None:

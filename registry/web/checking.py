@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from registry import clock
 from registry.checks import inventory
 from registry.checks.articles import load_articles
-from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS
+from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS, LEGAL_DUTY_GROUND, ORDER_IN_FORCE_FROM
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
 from registry.checks.services import run_batch, run_check
@@ -88,6 +88,7 @@ def ground_groups() -> list[tuple[str, list[str]]]:
         ("art3", list(ART3_GROUNDS)),
         ("art4", [ART4_GROUND]),
         ("art5", list(ART5_GROUNDS.values())),
+        ("reg35.6", [LEGAL_DUTY_GROUND]),
     ]
 
 
@@ -202,11 +203,15 @@ def determination_context(
     categories = {c["code"]: c for c in (whole or {}).get("categories", [])}
     matched = [items.get(code, {"code": code}) for code in result["article6"].get("matched_items", [])]
     articles = load_articles()
+    a6_entry = next((e for e in result.get("explanation") or () if e.get("article") == "6"), {})
     return {
+        "reason_zh": a6_entry.get("text_zh"),
+        # v1.1: where the zone published the list (partial records and unknown scopes point there).
+        "publication_url": (ref or {}).get("full_text_url") or ((whole or {}).get("record") or {}).get("full_text_url"),
         "zone": zone,
         "checked": checked,
         "result": result,
-        "basis_articles": {b.removeprefix("art").split(".")[0] for b in result.get("basis", [])},
+        "basis_articles": {_article_key(b) for b in result.get("basis", [])},
         "version": version,
         "whole": whole,
         "matched": matched,
@@ -216,6 +221,11 @@ def determination_context(
         "checked_at": checked_at,
         "receipt": result.get("receipt"),
     }
+
+
+def _article_key(basis: str) -> str:
+    """The explanation entry a basis names: ``art5.4`` → ``5``; ``reg35.6`` stays whole."""
+    return basis if basis.startswith("reg") else basis.removeprefix("art").split(".")[0]
 
 
 # --- receipts ------------------------------------------------------------------------------
@@ -266,7 +276,7 @@ def verify():
     result["receipt"] = receipt
     if again is not None:
         result["explanation"] = again["explanation"]
-        result["article6"] = {**result["article6"], "reason": again["article6"]["reason"]}
+        result["article6"] = {**again["article6"], **result["article6"], "reason": again["article6"]["reason"]}
     context["reproduced"] = again is not None
     context.update(determination_context(session, signed["request"], result, signed.get("checked_at")))
     return render_template("web/verify.html", **context)
@@ -394,6 +404,10 @@ def inventory_submit():
     on = _parse_day(on_text) if on_text else clock.today()
     if on is None:
         flat["on"] = [_("请填写有效日期，格式为“年-月-日”，例如 2024-05-09。")]
+    elif on < ORDER_IN_FORCE_FROM:
+        flat["on"] = [
+            _("《促进和规范数据跨境流动规定》自2024年3月22日起施行（第十四条），本系统不对此前的数据出境作出判断。")
+        ]  # noqa: E501
     processor_raw = {}
     for name in ("in_zone", "ciio"):
         answer = {"yes": True, "no": False}.get(values.get(name, ""))

@@ -85,6 +85,7 @@ GROUND_LABELS = {
     ),
     "cross_border_hr": _l("按照依法制定的劳动规章制度和依法签订的集体合同实施跨境人力资源管理所必需"),
     "emergency": _l("紧急情况下为保护自然人的生命健康和财产安全所必需"),
+    "legal_duty": _l("为履行法定职责或者法定义务所必需（2025年1月1日起）"),
 }
 FACT_LABELS = {
     "processor.in_zone": _l("数据处理者是否在自由贸易试验区内"),
@@ -193,6 +194,8 @@ def chinese_numeral(number: int) -> str:
 
 def article_label(reference: Any) -> str:
     """``art5.4``, ``5`` or ``6`` as 第五条第（四）项 / 第六条, or Article 5(4) / Article 6."""
+    if reference == "reg35.6":  # v1.1: Network Data Security Management Regulations, Art. 35(6)
+        return str(_l("《网络数据安全管理条例》第三十五条第（六）项"))
     text = str(reference).removeprefix("art")
     number, _sep, clause = text.partition(".")
     if not number.isdigit():

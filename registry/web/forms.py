@@ -62,6 +62,12 @@ def _message_patterns() -> list[tuple[re.Pattern[str], Any]]:
         (r"^An approval needs the commission's document number\.$", lambda m: _("批准须填写省级网信委的批准文号。")),
         (r"^A rejection needs a reason\.$", lambda m: _("退回须说明理由。")),
         (r"^Must not precede the effective date (.+)\.$", lambda m: _("废止日期不得早于生效日期（%(date)s）。", date=m[1])),  # noqa: E501
+        (r"^Must not be later than today \((.+)\)\.$", lambda m: _("不得晚于今日（%(date)s）。", date=m[1])),
+        (r"^Must not be earlier than today \((.+)\)\.$", lambda m: _("不得早于今日（%(date)s）。", date=m[1])),
+        (r"^Must not precede the approval's decided_on \((.+)\)\.$", lambda m: _("不得早于批准日期（%(date)s）。", date=m[1])),  # noqa: E501
+        (r"^Must not precede the (CAC|NDA) filing's filed_on \((.+)\)\.$", lambda m: _("不得早于%(authority)s的备案日期（%(date)s）。", authority=m[1], date=m[2])),  # noqa: E501
+        (r"^Must not precede the day Order No\. 16 took effect", lambda m: _("不得早于《促进和规范数据跨境流动规定》施行之日（2024年3月22日）。")),  # noqa: E501
+        (r"^Order No\. 16 applies from 2024-03-22", lambda m: _("《促进和规范数据跨境流动规定》自2024年3月22日起施行（第十四条），本系统不对此前的数据出境作出判断。")),  # noqa: E501
         (r"^Must equal the version in the path", lambda m: _("版本号不能修改。")),
         (r"^Not a valid integer\.$", lambda m: _("请填写整数。")),
         (r"^Not a valid (string|list|mapping type)\.$", lambda m: _("填写的内容格式不正确。")),
@@ -252,6 +258,7 @@ def draft_rows(content: Mapping[str, Any]) -> dict[str, Any]:
         "scope": "; ".join(content.get("scope") or []),
         "excludes_ciio": content.get("excludes_ciio", True),
         "items_complete": content.get("items_complete", True),
+        "scope_complete": content.get("scope_complete", True),
         "categories": [
             {"code": c.get("code") or "", "name_zh": c.get("name_zh") or "", "name_en": c.get("name_en") or ""}
             for c in content.get("categories") or []
@@ -304,6 +311,7 @@ def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str
         "scope": (form.get("scope") or "").strip(),
         "excludes_ciio": form.get("excludes_ciio") == "yes",
         "items_complete": form.get("items_complete") == "yes",
+        "scope_complete": form.get("scope_complete") == "yes",
         **rows,
     }
     errors: dict[str, list[str]] = {}
@@ -311,6 +319,7 @@ def draft_from_form(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str
         "scope": split_codes(shown["scope"]),
         "excludes_ciio": shown["excludes_ciio"],
         "items_complete": shown["items_complete"],
+        "scope_complete": shown["scope_complete"],
     }
     if shown["title"]:
         content["title"] = shown["title"]

@@ -208,7 +208,7 @@ def new_draft(zone: str):
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
     if request.method == "GET":
-        rows: dict[str, Any] = {"excludes_ciio": True, "items_complete": True}
+        rows: dict[str, Any] = {"excludes_ciio": True, "items_complete": True, "scope_complete": True}
         source = request.args.get("from")
         if source:
             whole = services.version_dict(session, services.get_version(session, user, zone, source))

@@ -39,10 +39,10 @@ ACCOUNTS: dict[str, tuple[str, dict[str, str]] | None] = {
     "anonymous": None,
 }
 
-APPROVAL = {"decision": "approved", "document_no": "津网信〔2099〕1号", "decided_on": "2099-01-10"}
+APPROVAL = {"decision": "approved", "document_no": "津网信〔2099〕1号", "decided_on": "2025-01-10"}
 REJECTION = {"decision": "rejected", "reason": "类别划分需细化。"}
-CAC_FILING = {"authority": "CAC", "filing_no": "CAC-2099-001", "filed_on": "2099-01-20"}
-NDA_FILING = {"authority": "NDA", "filing_no": "NDA-2099-001", "filed_on": "2099-01-21"}
+CAC_FILING = {"authority": "CAC", "filing_no": "CAC-2099-001", "filed_on": "2025-01-20"}
+NDA_FILING = {"authority": "NDA", "filing_no": "NDA-2099-001", "filed_on": "2025-01-21"}
 PUBLICATION = {"effective_from": "2099-02-01"}
 REVOCATION = {"revoked_on": "2099-06-30", "reason": "被新版清单取代。"}
 

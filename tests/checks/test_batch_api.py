@@ -36,8 +36,9 @@ def test_a_json_batch_answers_in_order_and_isolates_invalid_datasets(tianjin_in_
     body = {
         "zone": "CN-TJ-FTZ", "on": "2024-06-01", "processor": {"in_zone": True, "ciio": False},
         "datasets": [
+            # 1,200 vehicles: below AUTO-001's 10,000, so the list does not designate the data (Art. 2).
             _dataset(["AUTO.VEH.TRACK.GPS"], 10, cumulative={"personal_info_subjects": 10, "sensitive_pi_subjects": 0},
-                     label="first"),
+                     attributes={"vehicle_count": 1200}, label="first"),
             _dataset(["AUTO"], -5, label="broken"),
             "not even an object",
             None,

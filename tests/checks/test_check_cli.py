@@ -89,3 +89,24 @@ def test_a_csv_output_and_bad_arguments(app, as_user, inventory, tmp_path):
     not_a_sheet.write_text("hello")
     failed = _run(app, tmp_path, str(not_a_sheet), "--zone", "CN-TJ-FTZ")
     assert failed.returncode != 0 and "XLSX" in failed.stderr
+
+
+def test_v1_1_legal_duty_is_read_national_outcome_written_and_early_dates_refused(app, tmp_path):
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data,"
+        "cumulative_personal_info_subjects,cumulative_sensitive_pi_subjects,grounds\n"
+        "税务申报,FIN,200000,0,false,200000,0,legal_duty\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.csv"
+    result = _run(app, tmp_path, str(inventory), "--zone", "CN-TJ-FTZ", "--on", "2025-01-01", "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    lines = output.read_text(encoding="utf-8-sig").splitlines()
+    header, row = lines[0].split(","), lines[1].split(",")
+    assert row[header.index("outcome")] == "exempt"
+    assert row[header.index("basis")] == "reg35.6"
+    assert row[header.index("national_outcome")] == "exempt"
+    early = _run(app, tmp_path, str(inventory), "--zone", "CN-TJ-FTZ", "--on", "2024-03-21")
+    assert early.returncode != 0 and "2024-03-22" in early.stderr
+    assert _run(app, tmp_path, str(inventory), "--zone", "CN-TJ-FTZ", "--on", "2024-03-22").returncode == 0

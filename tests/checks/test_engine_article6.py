@@ -27,11 +27,13 @@ NA = Article6Status.NOT_APPLICABLE
 
 
 def item(code: str, category: str, mechanism: str = "security_assessment", *conditions) -> dict:
+    # Level personal_information: an important_data item also designates the data (Art. 2, v1.1),
+    # which tests/checks/test_engine_v11.py covers; these tests are about matching alone.
     return {
         "code": code,
         "category": category,
         "name_zh": f"{code}数据",
-        "level": "important_data",
+        "level": "personal_information",
         "mechanism": mechanism,
         "conditions": [{"attribute": a, "op": op, "value": v} for a, op, v in conditions],
     }

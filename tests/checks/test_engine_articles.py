@@ -111,7 +111,9 @@ ROWS = [
     ("art3-with-sensitive-only", transfer(0, 1, grounds=("marketing",)), SCC, ["art8"]),
     # Art. 4: collected abroad, no important data.
     ("art4", transfer(2_000_000, 50_000, grounds=("collected_abroad",)), EXEMPT, ["art4"]),
-    ("art4-no-pi", transfer(0, 0, grounds=("collected_abroad",)), EXEMPT, ["art4"]),
+    # v1.1: Art. 4 speaks of personal information collected abroad; with none it cannot apply.
+    ("art4-no-pi", transfer(0, 0, grounds=("collected_abroad",)), NONE, []),
+    ("art4-sensitive-only", transfer(0, 1, grounds=("collected_abroad",)), EXEMPT, ["art4"]),
     ("art4-important", transfer(200_000, important=True, grounds=("collected_abroad",)), SA, ["art7.2"]),
     # Art. 5(1)-(3): the ground, personal information, and never important data (last paragraph).
     *[
@@ -138,7 +140,7 @@ ROWS = [
         EXEMPT,
         ["art4", "art5.1", "art5.2", "art5.3", "art5.4"],
     ),
-    ("art3-and-art4", transfer(0, 0, grounds=("marketing", "collected_abroad")), EXEMPT, ["art3", "art4"]),
+    ("art3-not-art4", transfer(0, 0, grounds=("marketing", "collected_abroad")), EXEMPT, ["art3"]),
     (
         "grounds-with-important-data",
         transfer(0, 0, important=True, grounds=("marketing", "collected_abroad", "emergency")),
@@ -345,14 +347,18 @@ def test_no_list_in_force_is_explained():
 
 def test_to_dict_has_the_contract_shape():
     result = determine(transfer(5_000, cumulative=150_000), None).to_dict()
-    assert set(result) == {"article6", "outcome", "basis", "explanation", "duties", "missing_facts"}
-    assert set(result["article6"]) == {"status", "list", "matched_items", "reason"}
+    assert set(result) == {
+        "article6", "outcome", "national_outcome", "national_basis", "basis", "explanation", "duties", "missing_facts",
+    }  # fmt: skip
+    assert set(result["article6"]) == {"status", "list", "matched_items", "reason", "unknown_categories", "suggestions"}
+    assert result["national_outcome"] == "standard_contract_or_certification"
     assert result["article6"]["list"] is None
     assert result["outcome"] == "standard_contract_or_certification"
     assert result["basis"] == ["art8"]
     assert result["duties"] == ["art10", "art11"]
     first = result["explanation"][0]
-    assert set(first) == {"article", "applies", "text", "quote_zh", "quote_en", "missing"}
+    assert set(first) == {"article", "applies", "text", "text_zh", "quote_zh", "quote_en", "missing"}
+    assert all(entry["text_zh"] for entry in result["explanation"])
     assert isinstance(first["missing"], list)
 
 

@@ -333,7 +333,7 @@ def test_a_version_as_read_can_be_sent_back_as_the_replacement(tianjin, draft):
     replaced = response.get_json()
     assert replaced["title"] == "修订稿"
     assert replaced["status"] == "draft"
-    for name in ("categories", "scope", "excludes_ciio", "items_complete", "attributes", "items"):
+    for name in ("categories", "scope", "scope_complete", "excludes_ciio", "items_complete", "attributes", "items"):
         assert replaced[name] == read.get_json()[name], name
 
 

@@ -20,11 +20,14 @@ def _in_force(anonymous, tj: Tianjin, on: str | None):
 
 @pytest.fixture
 def two_versions_and_a_revocation(as_user):
-    """2024 in force from 2024-05-10; 2025 supersedes it on 2025-03-01 and is revoked from 2025-09-01."""
+    """2024 in force from 2024-05-10; 2099 supersedes it on 2099-03-01 and is revoked from 2099-09-01.
+
+    Revocations take effect today or later (v1.1), hence a successor announced for 2099.
+    """
     tj = Tianjin(as_user)
     tj.bring_to("published", version="2024", effective_from="2024-05-10")
-    tj.bring_to("published", version="2025", effective_from="2025-03-01")
-    tj.revoke("2025", "2025-09-01")
+    tj.bring_to("published", version="2099", effective_from="2099-03-01")
+    tj.revoke("2099", "2099-09-01")
     return tj
 
 
@@ -33,11 +36,11 @@ def two_versions_and_a_revocation(as_user):
     [
         ("2024-05-09", None),  # before the first list took effect
         ("2024-05-10", "2024"),  # its effective date counts
-        ("2025-02-28", "2024"),
-        ("2025-03-01", "2025"),  # the later version supersedes from its own date
-        ("2025-08-31", "2025"),
-        ("2025-09-01", None),  # revoked on the date: not in force that day
-        ("2026-01-01", None),  # a revocation does not revive the superseded 2024 version
+        ("2099-02-28", "2024"),
+        ("2099-03-01", "2099"),  # the later version supersedes from its own date
+        ("2099-08-31", "2099"),
+        ("2099-09-01", None),  # revoked on the date: not in force that day
+        ("2100-01-01", None),  # a revocation does not revive the superseded 2024 version
     ],
 )
 def test_point_in_time_across_two_versions_and_a_revocation(two_versions_and_a_revocation, anonymous, on, expected):
@@ -61,12 +64,13 @@ def test_unpublished_versions_are_never_in_force(as_user, anonymous):
 
 def test_revoking_a_superseded_version_changes_nothing_after_its_successor(as_user, anonymous):
     tj = Tianjin(as_user)
+    # Revocations take effect today or later (v1.1), so the successor here is announced for 2099.
     tj.bring_to("published", version="2024", effective_from="2024-05-10")
-    tj.bring_to("published", version="2025", effective_from="2025-03-01")
-    tj.revoke("2024", "2024-12-01")
-    assert _in_force(anonymous, tj, "2024-11-30") == "2024"
-    assert _in_force(anonymous, tj, "2024-12-01") is None
-    assert _in_force(anonymous, tj, "2025-03-01") == "2025"
+    tj.bring_to("published", version="2099", effective_from="2099-03-01")
+    tj.revoke("2024", "2099-01-01")
+    assert _in_force(anonymous, tj, "2098-12-31") == "2024"
+    assert _in_force(anonymous, tj, "2099-01-01") is None
+    assert _in_force(anonymous, tj, "2099-03-01") == "2099"
 
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "yesterday", "2024/05/10", ""])

@@ -66,8 +66,24 @@ def test_a_check_against_a_partial_record_never_says_outside(seeded_app, anonymo
     assert result["article6"]["list"]["full_text_url"] == seed["record"]["full_text_url"]
     if seed["record"]["full_text_url"]:
         assert seed["record"]["full_text_url"] in result["article6"]["reason"]
-    if seed["content"]["scope"]:
-        assert result["article6"]["status"] == "undetermined"
+    # v1.1: Guangxi's record names no sector (scope_complete false): undetermined, never not_applicable.
+    assert result["article6"]["status"] == "undetermined"
+
+
+def test_guangxi_with_no_sector_on_record_settles_nothing_for_a_company_in_the_zone(seeded_app, anonymous):
+    body = {
+        "zone": "CN-GX-FTZ", "on": "2025-09-01", "processor": {"in_zone": True, "ciio": False},
+        "dataset": {"categories": ["AUTO.VEH"], "personal_info_subjects": 150_000, "sensitive_pi_subjects": 0,
+                    "important_data": False},
+        "cumulative": {"personal_info_subjects": 150_000, "sensitive_pi_subjects": 0},
+    }  # fmt: skip
+    version = anonymous.get("/api/v1/zones/CN-GX-FTZ/lists/in-force", query_string={"on": "2025-09-01"}).get_json()
+    assert version["scope_complete"] is False
+    result = anonymous.post("/api/v1/checks", json=body).get_json()
+    assert (result["article6"]["status"], result["outcome"]) == ("undetermined", "undetermined")
+    assert result["national_outcome"] == "standard_contract_or_certification"
+    outside_the_zone = anonymous.post("/api/v1/checks", json={**body, "processor": {"in_zone": False, "ciio": False}})
+    assert outside_the_zone.get_json()["article6"]["status"] == "not_applicable"
 
 
 def test_a_known_item_of_record_is_inside(seeded_app, anonymous):
@@ -175,3 +191,13 @@ def test_two_versions_of_a_zone_load_in_either_order(app, anonymous):
     # The listing is newest-created first; which version is in force depends on the dates alone.
     for on, version in [("2024-08-30", "2024"), ("2026-05-10", "2024"), ("2026-05-11", "2025")]:
         assert anonymous.get(f"{base}/in-force", query_string={"on": on}).get_json()["version"] == version
+
+
+def test_an_approval_no_source_states_is_said_to_be_not_stated(seeded_app, anonymous):
+    version = anonymous.get("/api/v1/zones/CN-GX-FTZ/lists/2025").get_json()
+    assert version["approval"] is None
+    assert version["of_record"] == {
+        "approval": "not stated in the sources",
+        "filings": {"CAC": "not stated in the sources", "NDA": "not stated in the sources"},
+    }
+    assert "number not published" not in str(version)

@@ -163,7 +163,9 @@ def test_an_inventory_upload_charts_outcomes_and_offers_the_results(tianjin_publ
     assert {link.rsplit(".", 1)[1] for link in links} == {"csv", "xlsx"}
     csv_link = next(link for link in links if link.endswith(".csv"))
     results = client.get(csv_link).data.decode("utf-8-sig")
-    assert results.splitlines()[0].endswith("article6_status,outcome,basis,matched_items,list_version,receipt,errors")
+    assert results.splitlines()[0].endswith(
+        "article6_status,outcome,basis,matched_items,list_version,receipt,national_outcome,errors"
+    )
     assert "security_assessment" in results and "invalid" in results
     assert client.get("/check/inventory/results/not-a-token.csv").status_code == 404
 

@@ -30,6 +30,7 @@ def draft_form(**changes: str) -> dict[str, str]:
         "scope": "AUTO",
         "excludes_ciio": "yes",
         "items_complete": "yes",
+        "scope_complete": "yes",
         "categories.0.code": "AUTO",
         "categories.0.name_zh": "汽车",
         "categories.0.name_en": "Automotive",
@@ -171,16 +172,19 @@ def test_the_whole_lifecycle_through_the_pages(app, clients):
         assert post_form(filer, f"{STAFF}/filing", filing, token_from=VERSION_URL).status_code == 303
         assert "/zones/CN-TJ-FTZ/lists/2026" not in text(filer.get("/staff/filings")).split("<main")[1]
 
-    published = post_form(admin, f"{STAFF}/publish", {"effective_from": "2026-01-10"}, token_from=VERSION_URL)
+    published = post_form(admin, f"{STAFF}/publish", {"effective_from": "2099-01-10"}, token_from=VERSION_URL)
     assert published.status_code == 303
     public = text(app.test_client().get(VERSION_URL))
     assert "津网信委〔2026〕7号" in public and "CAC-2026-001" in public and "NDA-2026-001" in public
-    assert "已发布" in public and "2026年1月10日" in public
+    assert "已发布" in public and "2099年1月10日" in public
 
-    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2026-01-09", "reason": "测试"},
+    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-01-09", "reason": "测试"},
                         token_from=VERSION_URL)  # fmt: skip
     assert revoked.status_code == 422 and "废止日期不得早于生效日期" in text(revoked)
-    assert post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-01-01", "reason": "测试"},
+    revoked = post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2026-01-09", "reason": "测试"},
+                        token_from=VERSION_URL)  # fmt: skip
+    assert revoked.status_code == 422 and "不得早于今日" in text(revoked)  # v1.1: never in the past
+    assert post_form(admin, f"{STAFF}/revoke", {"revoked_on": "2099-02-01", "reason": "测试"},
                      token_from=VERSION_URL).status_code == 303  # fmt: skip
     assert "已废止" in text(app.test_client().get(VERSION_URL))
 
@@ -304,3 +308,19 @@ def test_adding_rows_to_the_draft_editor_takes_a_bounded_whole_number(app, clien
     assert refused.status_code == 200 and "要添加的行数无效" in text(refused)
     many = text(post_form(admin, url, draft_form(add_items="100000"), token_from=url))
     assert 'name="items.51.code"' in many and 'name="items.52.code"' not in many
+
+
+def test_a_draft_may_say_its_scope_names_only_some_sectors(app, clients):
+    admin = clients["tianjin-admin"]
+    form = {k: v for k, v in draft_form().items() if k != "scope_complete"}  # the box left unticked
+    assert post_form(admin, f"/staff/zones/{ZONE}/drafts/new", form).status_code == 303
+    editor = text(admin.get(f"{STAFF}/edit"))
+    assert 'id="f-scope_complete"' in editor and 'name="scope_complete" value="yes" checked' not in editor
+    with app.app_context():
+        from sqlmodel import select
+
+        from registry.db import get_session
+        from registry.lists.models import ListVersion
+
+        stored = get_session().exec(select(ListVersion).where(ListVersion.version == "2026")).one()
+        assert stored.scope_complete is False

@@ -10,8 +10,8 @@
 A later migration that adds a column to ``list_version`` must recreate ``list_version_frozen`` on
 SQLite, whose trigger names the columns it freezes.
 
-Revision ID: 0002_keyed_audit
-Revises: 0001_registry_foundation
+Revision ID: 0003_keyed_audit
+Revises: 0002_list_version_scope_complete
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from alembic import op
 
 from registry.audit.services import GENESIS_HASH, canonical_event, event_digest
 
-revision: str = "0002_keyed_audit"
-down_revision: str | None = "0001_registry_foundation"
+revision: str = "0003_keyed_audit"
+down_revision: str | None = "0002_list_version_scope_complete"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

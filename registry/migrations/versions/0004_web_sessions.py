@@ -1,7 +1,7 @@
 """Sessions of the pages held on the server, so that signing out (or deactivation) ends them.
 
-Revision ID: 0003_web_sessions
-Revises: 0002_keyed_audit
+Revision ID: 0004_web_sessions
+Revises: 0003_keyed_audit
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0003_web_sessions"
-down_revision: str | None = "0002_keyed_audit"
+revision: str = "0004_web_sessions"
+down_revision: str | None = "0003_keyed_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
