@@ -146,7 +146,7 @@ def test_the_migration_adds_scope_complete_true_to_existing_versions(empty_datab
             {"now": now},
         )
     assert "scope_complete" not in {c["name"] for c in inspect(engine).get_columns("list_version")}
-    upgrade(engine)
+    upgrade(engine, "0002_list_version_scope_complete")
     assert current_revision(engine) == "0002_list_version_scope_complete"
     with engine.connect() as connection:
         assert connection.execute(text("SELECT scope_complete FROM list_version")).scalar() in (True, 1)

@@ -13,7 +13,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
@@ -21,7 +21,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.services import GENESIS_HASH, canonical_event, verify_chain
 from registry.cli import main
 from registry.clock import utcnow
-from registry.db import get_engine, get_session
+from registry.db import get_engine, get_session, make_engine
 from registry.migrate import current_revision, head_revision, upgrade
 from tests.conftest import TEST_AUDIT_KEY
 from tests.lifecycle_helpers import Tianjin
@@ -162,7 +162,7 @@ def _legacy_event(session: Session, previous: str, action: str) -> str:
 
 def _database_with_a_legacy_chain(url: str, *, altered: bool = False):
     """A database at revision 0001 whose audit trail is chained with plain SHA-256, as 0001 wrote it."""
-    engine = create_engine(url)
+    engine = make_engine(url)  # transactional DDL on SQLite too: a refused migration leaves nothing behind
     upgrade(engine, "0001_registry_foundation")
     with Session(engine) as session:
         previous = GENESIS_HASH

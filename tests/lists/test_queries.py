@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from registry import clock
 from registry.db import get_session
 from registry.lists import services
 from registry.lists.queries import in_force_among, zone_overviews
@@ -16,8 +17,9 @@ def test_the_overview_names_the_version_in_force_that_the_service_names(app, as_
     tj.bring_to("published", version="2025", effective_from="2025-03-01")
     tj.bring_to("published", version="2026", effective_from="2026-03-01")
     tj.bring_to("published", version="2099", effective_from="2099-01-01")
-    tj.revoke("2026", "2026-09-01")
-    boundaries = [date(2024, 5, 10), date(2025, 3, 1), date(2026, 3, 1), date(2026, 9, 1), date(2099, 1, 1)]
+    revoked_on = clock.today() + timedelta(days=30)  # a revocation lies ahead of today (v1.1)
+    tj.revoke("2026", revoked_on.isoformat())
+    boundaries = [date(2024, 5, 10), date(2025, 3, 1), date(2026, 3, 1), revoked_on, date(2099, 1, 1)]
     days = [day + timedelta(days=shift) for day in boundaries for shift in (-1, 0, 1)]
     with app.app_context():
         session = get_session()
