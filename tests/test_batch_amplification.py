@@ -90,3 +90,22 @@ def test_the_inventory_results_folder_is_bounded_by_age_count_and_size(app):
         big.write_bytes(b"x" * (checking.RESULT_MAX_BYTES + 1))
         checking._sweep(folder)
         assert not big.exists() or sum(p.stat().st_size for p in folder.iterdir()) <= checking.RESULT_MAX_BYTES
+
+
+def test_an_anonymous_inventory_upload_costs_one_check_per_row(make_app):
+    import io
+
+    from tests.web.conftest import post_form
+
+    client = make_app(RATE_LIMIT="6/minute").test_client()
+    rows = "".join(f"row {n},AUTO,0,0,false\n" for n in range(4))
+    inventory = "dataset,categories,personal_info_subjects,sensitive_pi_subjects,important_data\n" + rows
+
+    def upload() -> int:
+        data = {"zone": "CN-TJ-FTZ", "on": "2024-06-01", "in_zone": "yes", "ciio": "no",
+                "file": (io.BytesIO(inventory.encode()), "inventory.csv")}  # fmt: skip
+        return post_form(client, "/check/inventory", data, token_from="/check/inventory",
+                         content_type="multipart/form-data").status_code  # fmt: skip
+
+    assert upload() == 200
+    assert upload() == 429  # 8 checks in the minute: over 6, though only the second request

@@ -236,3 +236,38 @@ def test_a_read_only_database_file_is_a_clear_503_and_stays_intact(tmp_path, dat
         assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         assert connection.execute(text("SELECT count(*) FROM list_version WHERE version = 'ro'")).scalar() == 0
     engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_full_database_file_is_a_clear_503_and_stays_intact(database_url, make_app, make_account):
+    """The file may not grow (as on a full disk: SQLite answers SQLITE_FULL): a write is refused
+    whole with a 503 problem, reads go on, and the file is intact."""
+    from sqlalchemy import event
+
+    from registry.db import get_engine
+
+    token = make_account("tj", "zone_admin", zone="CN-TJ-FTZ")
+    app = make_app("full")
+    engine = get_engine(app)
+    engine.dispose()
+
+    @event.listens_for(engine, "connect")
+    def _no_room_to_grow(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {pages}")
+        cursor.close()
+
+    client = app.test_client()
+    big = tianjin_list(version="full")
+    big["items"] = [{**big["items"][0], "code": f"AUTO-{n:04d}", "description": "数据" * 400} for n in range(400)]
+    refused = client.post("/api/v1/zones/CN-TJ-FTZ/lists", json=big, headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 503, refused.get_json()
+    assert refused.content_type == "application/problem+json" and refused.headers["Retry-After"]
+    assert client.post("/api/v1/checks", json=CHECK).status_code == 200, "reads still work"
+    engine.dispose()
+    checker = create_engine(database_url)
+    with checker.connect() as connection:
+        assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        assert connection.execute(text("SELECT count(*) FROM list_version WHERE version = 'full'")).scalar() == 0
+    checker.dispose()

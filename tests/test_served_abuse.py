@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -140,6 +141,11 @@ def test_the_access_log_leaves_out_secret_query_values(served):
     assert "receipt=[redacted]&lang=en" in text
     assert "SECRET-RECEIPT-VALUE" not in text and "SECRET-TOKEN-VALUE" not in text
     assert "SECRET-IN-REFERER" not in text and "/verify?receipt=[redacted]" in text
+    # One JSON object a request, with the id the answer carried.
+    records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    verify = next(record for record in records if record["path"] == "/verify")
+    assert verify["query"] == "receipt=[redacted]&lang=en" and verify["status"] == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", verify["request_id"])
 
 
 def test_the_instance_folder_and_its_files_are_private(served):

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, g, render_template, request, send_file
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlmodel import Session
@@ -384,8 +384,25 @@ def inventory_template():
     )
 
 
+def _inventory_cost() -> int:
+    """An anonymous upload costs one check per row against the rate limit, as an API batch does.
+
+    The rows are read here, before the view, and kept for it (``g.inventory_upload``); a file
+    that cannot be read costs one check and is refused by the view as usual.
+    """
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return 1
+    try:
+        g.inventory_upload = _read_upload(upload)
+    except inventory.InventoryError as error:
+        g.inventory_upload = error
+        return 1
+    return max(1, len(g.inventory_upload[1]))
+
+
 @bp.post("/check/inventory")
-@check_limit
+@limiter.limit(anonymous_check_limit, exempt_when=_staff_exempt, cost=_inventory_cost)
 def inventory_submit():
     """Check the uploaded inventory; show the outcomes as a chart and a table, with downloads."""
     session = get_session()
@@ -425,7 +442,10 @@ def inventory_submit():
         flat["file"] = [_("请选择要上传的数据清单文件。")]
     else:
         try:
-            header, rows = _read_upload(upload)
+            parsed = g.pop("inventory_upload", None) or _read_upload(upload)
+            if isinstance(parsed, inventory.InventoryError):
+                raise parsed
+            header, rows = parsed
         except inventory.InventoryError as error:
             flat["file"] = [str(error)]
         else:
