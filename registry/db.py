@@ -44,7 +44,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        _use_wal(cursor)
+        use_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -53,7 +53,7 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
-def _use_wal(cursor) -> None:
+def use_wal(cursor) -> None:
     """Switch the file to WAL once; retry while another process is switching it at the same time.
 
     Two processes opening a new file at once both read it, then both want the exclusive lock the

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from limits.storage import Storage
 
+from registry.db import use_wal
+
 
 def _thread_local() -> object:
     """A per-thread slot; under gevent, per OS thread rather than per greenlet (one connection a worker).
@@ -52,7 +54,7 @@ class SqliteFileStorage(Storage):
         if connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode = WAL")
+            use_wal(connection)  # with the retry two processes opening a new file at once need
             connection.execute("PRAGMA synchronous = OFF")  # counters, not records: speed over durability
             self._local.connection = connection
         return connection
