@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from registry.accounts.models import Account, ApiToken, WebSession
 from registry.audit.models import AuditEvent
-from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
+from registry.lists.models import Filing, ListCategory, ListItem, ListVersion, RegistryState
 from registry.zones.models import Zone
 
 metadata = SQLModel.metadata
@@ -17,6 +17,7 @@ __all__ = [
     "ListCategory",
     "ListItem",
     "ListVersion",
+    "RegistryState",
     "WebSession",
     "Zone",
     "metadata",

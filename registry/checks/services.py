@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlmodel import Session
 
 from registry import clock, metrics
@@ -18,12 +19,14 @@ from registry.checks.index import CompiledList, compile_list
 from registry.checks.receipts import issue_receipt
 from registry.checks.schemas import BatchDatasetSchema
 from registry.clock import iso_utc, utcnow
-from registry.lists.models import ListVersion
-from registry.lists.services import content_of, in_force_ref
+from registry.lists.models import ListVersion, RegistryState
+from registry.lists.services import InForceRef, content_of, in_force_ref
 
 _CACHE_SIZE = 64
 _YIELD_EVERY = 50
-_compiled: OrderedDict[tuple[int, str | None], CompiledList] = OrderedDict()
+# Keyed by database too: ids and generations are per database, and one process may serve several
+# (the tests do; so would two apps in one process).
+_compiled: OrderedDict[tuple[str, int, str | None], CompiledList] = OrderedDict()
 # The attribute names each compiled version declares, by (zone, version, digest): a few names per
 # version ever published, kept for good, so a check never finds its index's entry gone.
 _declared: dict[tuple[str, str, str | None], frozenset[str]] = {}
@@ -36,7 +39,7 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
     Only versions that were published are compiled here, and they are frozen, so the digest
     names their content for good: every check and every thread reuses the same index.
     """
-    key = (version_id, digest)
+    key = (_database(session), version_id, digest)
     with _compiled_lock:
         found = _compiled.get(key)
         if found is not None:
@@ -58,13 +61,50 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
     return compiled
 
 
+def _database(session: Session) -> str:
+    """Which database ``session`` reads (its URL without the password)."""
+    return str(session.get_bind().url)
+
+
 def list_in_force(session: Session, zone: str, on: date) -> CompiledList | None:
     """Return the compiled list in force in ``zone`` on ``on``, or None.
 
+    The answer for (zone, day) is kept per process while the database's in-force generation is
+    unchanged (see :func:`_in_force_ref_cached`); the compiled index is kept per version.
+
     :raise NotFound: unknown zone.
     """
-    ref = in_force_ref(session, zone, on)
+    ref = _in_force_ref_cached(session, zone, on)
     return compiled_version(session, ref.id, ref.digest) if ref else None
+
+
+_IN_FORCE_CACHE_SIZE = 4096
+_in_force: OrderedDict[tuple[str, str, date], tuple[int, InForceRef | None]] = OrderedDict()
+_GENERATION = select(RegistryState.in_force_generation).where(RegistryState.id == 1)
+
+
+def _in_force_ref_cached(session: Session, zone: str, on: date) -> InForceRef | None:
+    """:func:`in_force_ref`, reused while ``registry_state.in_force_generation`` stands still.
+
+    Buys one primary-key read a check instead of the in-force query (and the zone's lookup when no
+    version is in force). Never stale: the database bumps the generation in the same transaction as
+    any change of a version's status or dates, so the first check after a publication or revocation
+    commits — in this process or on another host — reads a new generation and looks again. A new
+    day is a new key, so an effective date passing midnight needs no event.
+    """
+    generation = session.connection().execute(_GENERATION).scalar_one()
+    key = (_database(session), zone, on)
+    with _compiled_lock:
+        cached = _in_force.get(key)
+        if cached is not None and cached[0] == generation:
+            _in_force.move_to_end(key)
+            return cached[1]
+    ref = in_force_ref(session, zone, on)  # NotFound for an unknown zone: not kept
+    with _compiled_lock:
+        _in_force[key] = (generation, ref)
+        while len(_in_force) > _IN_FORCE_CACHE_SIZE:
+            _in_force.popitem(last=False)
+    return ref
 
 
 def _engine_request(request: dict[str, Any], on: date) -> CheckRequest:

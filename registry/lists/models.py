@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from registry.lists.lifecycle import Status
@@ -122,3 +122,17 @@ class Filing(SQLModel, table=True):
     filed_on: date | None = None
     recorded_by: str = Field(max_length=100)
     recorded_at: datetime
+
+
+class RegistryState(SQLModel, table=True):
+    """One row of counters the processes share through the database.
+
+    ``in_force_generation`` grows in the same transaction as every change of a version's status or
+    dates (a database trigger bumps it), so a process that remembers which version is in force
+    can tell with one tiny query whether anything that could change the answer has happened.
+    """
+
+    __tablename__ = "registry_state"
+
+    id: int = Field(default=1, primary_key=True)
+    in_force_generation: int = Field(default=0, sa_type=BigInteger)

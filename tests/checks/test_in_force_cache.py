@@ -1,0 +1,69 @@
+"""The version in force is remembered per process and checked against the database's in-force
+generation on every check: reused while nothing changed, never stale after a publication or a
+revocation made through any process, and a new day is looked up afresh."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from registry.db import get_engine
+from tests.lifecycle_helpers import Tianjin
+from tests.web.test_query_budget import counted
+
+CHECK = {
+    "zone": "CN-TJ-FTZ",
+    "processor": {"in_zone": True, "ciio": False},
+    "dataset": {"categories": ["AUTO.VEH.TRACK"], "personal_info_subjects": 0, "sensitive_pi_subjects": 0,
+                "important_data": False},
+}  # fmt: skip
+
+
+def _in_force_queries(statements: list[str]) -> list[str]:
+    return [s for s in statements if "list_version" in s and "effective_from" in s]
+
+
+def _generation(app) -> int:
+    with get_engine(app).connect() as connection:
+        return connection.execute(text("SELECT in_force_generation FROM registry_state WHERE id = 1")).scalar_one()
+
+
+def test_a_repeated_check_reads_the_generation_instead_of_looking_again(app, as_user):
+    Tianjin(as_user).bring_to("published", version="2030", effective_from="2030-01-01")
+    client = app.test_client()
+    body = {**CHECK, "on": "2030-02-01"}
+    assert client.post("/api/v1/checks", json=body).get_json()["article6"]["list"]["version"] == "2030"
+    with counted(app) as statements:
+        assert client.post("/api/v1/checks", json=body).get_json()["article6"]["list"]["version"] == "2030"
+    assert _in_force_queries(statements) == []
+    assert any("registry_state" in s for s in statements)
+
+
+def test_every_step_of_a_version_bumps_the_generation_in_its_own_transaction(app, as_user):
+    tianjin = Tianjin(as_user)
+    before = _generation(app)
+    tianjin.bring_to("published", version="2030", effective_from="2030-01-01")
+    published = _generation(app)
+    assert published > before
+    tianjin.revoke("2030", "2030-06-01")
+    assert _generation(app) > published
+
+
+def test_a_publication_through_another_app_is_used_by_the_very_next_check(make_app, as_user):
+    """Two apps on one database (their own engines and connections) share nothing but the database:
+    the checking app keeps its answer until the generation moves."""
+    checking = make_app("checking").test_client()
+    body = {**CHECK, "on": "2031-02-01"}
+    assert checking.post("/api/v1/checks", json=body).get_json()["article6"]["list"] is None  # no list yet
+    tianjin = Tianjin(as_user)  # acts through the fixture's own app
+    tianjin.bring_to("published", version="2031", effective_from="2031-01-01")
+    assert checking.post("/api/v1/checks", json=body).get_json()["article6"]["list"]["version"] == "2031"
+    tianjin.revoke("2031", "2031-01-15")
+    assert checking.post("/api/v1/checks", json=body).get_json()["article6"]["list"] is None
+
+
+def test_an_effective_date_passing_midnight_needs_no_event(app, as_user):
+    Tianjin(as_user).bring_to("published", version="2032", effective_from="2032-03-01")
+    client = app.test_client()
+    eve = client.post("/api/v1/checks", json={**CHECK, "on": "2032-02-29"}).get_json()
+    day = client.post("/api/v1/checks", json={**CHECK, "on": "2032-03-01"}).get_json()
+    assert eve["article6"]["list"] is None and day["article6"]["list"]["version"] == "2032"
