@@ -24,8 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
+
+from registry import clock  # today as the registry counts it (Asia/Shanghai): v1.1 dates are checked against it
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,7 @@ def check_body(zone: str, n: int) -> dict:
     """A check that matches an item on even n, falls outside the list on odd n."""
     category = "S0.C0.D0.X" if n % 2 == 0 else "S0.C9.OTHER"
     return {
-        "zone": zone, "on": date.today().isoformat(),
+        "zone": zone, "on": clock.today().isoformat(),
         "processor": {"in_zone": True, "ciio": False},
         "dataset": {"categories": [category], "personal_info_subjects": 60000, "sensitive_pi_subjects": 0,
                     "important_data": False},
@@ -120,7 +121,7 @@ def engine_rate(seconds: float) -> float:
     for n in range(2):
         body = check_body("Z", n)
         requests.append(CheckRequest(
-            zone="Z", on=date.today(), processor=Processor(True, False),
+            zone="Z", on=clock.today(), processor=Processor(True, False),
             dataset=Dataset(tuple(body["dataset"]["categories"]), 60000, 0, False, {}),
             cumulative=Cumulative(150000, 0), grounds=frozenset()))  # fmt: skip
     done, deadline = 0, time.perf_counter() + seconds
@@ -173,7 +174,7 @@ def main() -> None:
             for authority in ("CAC", "NDA"):
                 _call(port, "POST", f"{base}/bench/filings", {"authority": authority, "filing_no": "示例"},
                       cast[f"bench-{authority.lower()}"])  # fmt: skip
-            _call(port, "POST", f"{base}/bench/publish", {"effective_from": "2020-01-01"}, cast[admin])
+            _call(port, "POST", f"{base}/bench/publish", {"effective_from": clock.today().isoformat()}, cast[admin])
         # Warm up: compile each list's index in every worker before measuring.
         throughput(port, "POST", "/api/v1/checks", check_body("CN-TJ-FTZ", 0), args.clients, 1)
         throughput(port, "POST", "/api/v1/checks", check_body("CN-BJ-FTZ", 0), args.clients, 1)
