@@ -163,6 +163,8 @@ class CompiledList:
     full_text_url: str | None = None
     # v1.1: false when ``scope`` does not name every sector the list covers.
     scope_complete: bool = True
+    # The attributes the version declares: the only ones a check uses and signs.
+    declared_attributes: frozenset[str] = frozenset()
     # Every declared category code and each of its dot-prefixes (to tell codes the list knows).
     _known_prefixes: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
@@ -294,6 +296,7 @@ def compile_list(
         items=items,
         category_names=category_names,
         scope_complete=bool(content.get("scope_complete", True)),
+        declared_attributes=frozenset(attribute["name"] for attribute in content.get("attributes") or ()),
         _known_prefixes=frozenset(known_prefixes),
         _root=root,
         full_text_url=full_text_url,

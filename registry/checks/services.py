@@ -27,9 +27,6 @@ _YIELD_EVERY = 50
 # Keyed by database too: ids and generations are per database, and one process may serve several
 # (the tests do; so would two apps in one process).
 _compiled: OrderedDict[tuple[str, int, str | None], CompiledList] = OrderedDict()
-# The attribute names each compiled version declares, by (zone, version, digest): a few names per
-# version ever published, kept for good, so a check never finds its index's entry gone.
-_declared: dict[tuple[str, str, str | None], frozenset[str]] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -46,16 +43,12 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
             _compiled.move_to_end(key)
             return found
     version = session.get(ListVersion, version_id)
-    content = content_of(version)
     compiled = compile_list(
-        content, zone=version.zone_code, version=version.version, digest=digest,
+        content_of(version), zone=version.zone_code, version=version.version, digest=digest,
         full_text_url=None if version.items_complete else version.record.get("full_text_url"),
     )  # fmt: skip
     with _compiled_lock:
         _compiled[key] = compiled
-        _declared[(compiled.zone, compiled.version, digest)] = frozenset(
-            attribute["name"] for attribute in content.get("attributes") or ()
-        )
         while len(_compiled) > _CACHE_SIZE:
             _compiled.popitem(last=False)
     return compiled
@@ -154,7 +147,7 @@ def _check_one(
     compiled: CompiledList | None, request: dict[str, Any], on: date, secret_key: str, checked_at: str
 ) -> dict[str, Any]:
     # Only the version's declared attributes count and are signed; any other is reported as ignored.
-    declared = frozenset() if compiled is None else _declared[(compiled.zone, compiled.version, compiled.digest)]
+    declared = frozenset() if compiled is None else compiled.declared_attributes
     attributes = request["dataset"]["attributes"]
     ignored = sorted(name for name in attributes if name not in declared)
     if ignored:
