@@ -26,9 +26,13 @@ def start_session(db: Session, account: Account) -> str:
     return session_id
 
 
+def _session_row(db: Session, session_id: str) -> WebSession | None:
+    return db.exec(select(WebSession).where(WebSession.id_hash == _hash(session_id))).first()
+
+
 def session_account(db: Session, session_id: str) -> Account | None:
     """Return the active account of a session that has not ended and is not too old, else None."""
-    row = db.exec(select(WebSession).where(WebSession.id_hash == _hash(session_id))).first()
+    row = _session_row(db, session_id)
     if row is None or row.ended_at is not None:
         return None
     if utcnow().replace(tzinfo=None) - row.started_at.replace(tzinfo=None) > timedelta(
@@ -41,7 +45,7 @@ def session_account(db: Session, session_id: str) -> Account | None:
 
 def end_session(db: Session, session_id: str) -> None:
     """End one session (signing out): its cookie, replayed, no longer signs anyone in."""
-    row = db.exec(select(WebSession).where(WebSession.id_hash == _hash(session_id))).first()
+    row = _session_row(db, session_id)
     if row is not None and row.ended_at is None:
         row.ended_at = utcnow()
 
