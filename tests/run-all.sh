@@ -2,7 +2,8 @@
 # Install everything the tests need, then run the whole suite on SQLite and again on PostgreSQL,
 # with a throwaway Redis as the store the application hosts share.
 #   bash tests/run-all.sh            (the README's test command; .ci/run calls it too)
-# Debian packages (postgresql, chromium, and a CJK font for the screenshots) are installed with apt-get when missing (as root, or
+# Debian packages (postgresql, chromium, a CJK font for the screenshots and the PDF, and the Pango and
+# Cairo libraries WeasyPrint and CairoSVG load) are installed with apt-get when missing (as root, or
 # through sudo); Python packages go into .venv. PostgreSQL runs on a throwaway data folder on a
 # free loopback port and is stopped on exit, whatever happens.
 set -euo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=""
-for package in postgresql redis-server chromium fonts-noto-cjk; do
+for package in postgresql redis-server chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2; do
   dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 if [ -n "$missing" ]; then

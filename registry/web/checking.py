@@ -20,9 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from registry import clock
 from registry.checks import inventory
-from registry.checks.articles import load_articles
 from registry.checks.engine import ART3_GROUNDS, ART4_GROUND, ART5_GROUNDS, LEGAL_DUTY_GROUND, ORDER_IN_FORCE_FROM
-from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import CheckRequestSchema, ProcessorSchema
 from registry.checks.services import run_batch, run_check
 from registry.db import get_session
@@ -33,6 +31,7 @@ from registry.lists import services
 from registry.lists.models import ListVersion
 from registry.web.auth import current_user
 from registry.web.blueprint import bp
+from registry.web.determination import OTHER_CATEGORY, determination_context
 from registry.web.formats import OUTCOME_SHORT, label
 from registry.web.forms import FieldErrors, check_request_from_form, flatten_errors
 from registry.web.svg import bar_chart_svg
@@ -40,7 +39,6 @@ from registry.web.versionview import category_tree
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
 
-OTHER_CATEGORY = "OTHER"  # a code no list declares: data of a kind the list does not name
 RESULT_FOLDER = "web-inventory-results"
 RESULT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RESULT_LIFETIME_SECONDS = 3600
@@ -70,6 +68,8 @@ def check_labels() -> dict[str, str]:
         "on": _("数据出境日期"),
         "processor.in_zone": _("是否在自贸试验区内"),
         "processor.ciio": _("是否为关键信息基础设施运营者"),
+        "processor.name": _("数据处理者名称"),
+        "dataset.label": _("数据名称"),
         "dataset.categories": _("数据类别"),
         "dataset.personal_info_subjects": _("个人信息涉及人数"),
         "dataset.sensitive_pi_subjects": _("敏感个人信息涉及人数"),
@@ -167,6 +167,7 @@ def check_submit():
     _zone, version = list_for(session, values.get("zone"), on)
     attributes = services.version_dict(session, version)["attributes"] if version else []
     body = check_request_from_form(values, attributes)
+    _add_labels(body, values)
     try:
         checked = _check_schema.load(body)
     except ValidationError as error:
@@ -181,105 +182,12 @@ def check_submit():
     return render_template("web/determination.html", **context, form_values=values)
 
 
-# --- the determination ---------------------------------------------------------------------
-
-
-def determination_context(
-    session: Session, checked: dict[str, Any], result: dict[str, Any], checked_at: str | None
-) -> dict[str, Any]:
-    """What the determination page shows: outcome, articles with their text, items, duties, receipt."""
-    zone = None
-    with contextlib.suppress(NotFound):
-        zone = get_zone(session, checked["zone"])
-    ref = (result.get("article6") or {}).get("list")
-    version, whole = None, None
-    if ref:
-        try:
-            version = services.get_version(session, None, ref["zone"], ref["version"])
-            whole = services.version_dict(session, version)
-        except NotFound:
-            version = None
-    items = {i["code"]: i for i in (whole or {}).get("items", [])}
-    categories = {c["code"]: c for c in (whole or {}).get("categories", [])}
-    matched = [items.get(code, {"code": code}) for code in result["article6"].get("matched_items", [])]
-    articles = load_articles()
-    a6_entry = next((e for e in result.get("explanation") or () if e.get("article") == "6"), {})
-    return {
-        "reason_zh": a6_entry.get("text_zh"),
-        # v1.1: where the zone published the list (partial records and unknown scopes point there).
-        "publication_url": (ref or {}).get("full_text_url") or ((whole or {}).get("record") or {}).get("full_text_url"),
-        "zone": zone,
-        "checked": checked,
-        "result": result,
-        "basis_articles": {_article_key(b) for b in result.get("basis", [])},
-        "version": version,
-        "whole": whole,
-        "matched": matched,
-        "categories": categories,
-        "other_category": OTHER_CATEGORY,
-        "articles": articles,
-        "checked_at": checked_at,
-        "receipt": result.get("receipt"),
-    }
-
-
-def _article_key(basis: str) -> str:
-    """The explanation entry a basis names: ``art5.4`` → ``5``; ``reg35.6`` stays whole."""
-    return basis if basis.startswith("reg") else basis.removeprefix("art").split(".")[0]
-
-
-# --- receipts ------------------------------------------------------------------------------
-
-
-def reproduce(session: Session, signed: dict[str, Any]) -> dict[str, Any] | None:
-    """Run the signed request again for its explanation; None if the answer would now differ.
-
-    The receipt carries the request and the result but not the long explanation; on the same date,
-    against the same list, the engine gives the same answer and so the same explanation.
-    """
-    checked = dict(signed["request"])
-    try:
-        checked["on"] = date.fromisoformat(checked["on"])
-        again = run_check(session, checked, current_app.config["SECRET_KEY"]).result
-    except (KeyError, TypeError, ValueError, NotFound):
-        return None
-    mine = signed["result"]
-    same = (
-        again["outcome"] == mine["outcome"]
-        and again["basis"] == mine["basis"]
-        and again["article6"]["status"] == mine["article6"]["status"]
-        and again["article6"]["matched_items"] == mine["article6"]["matched_items"]
-        and (again["article6"].get("list") or {}).get("digest") == signed.get("list_digest")
-    )
-    return again if same else None
-
-
-@bp.route("/verify", methods=["GET", "POST"])
-@limiter.limit(anonymous_check_limit, exempt_when=lambda: _staff_exempt() or not request.values.get("receipt"))
-def verify():
-    """Paste a receipt: is it ours and unaltered, and what did it determine?"""
-    receipt = (request.values.get("receipt") or "").strip()
-    context: dict[str, Any] = {"receipt": receipt, "checked": False, "valid": False}
-    if request.method == "GET" and not receipt:
-        return render_template("web/verify.html", **context)
-    context["checked"] = True
-    if not receipt:
-        context["error"] = _("请粘贴回执。")
-        return render_template("web/verify.html", **context), 422
-    signed = verify_receipt(current_app.config["SECRET_KEY"], receipt, current_app.config["RETIRED_SECRET_KEYS"])
-    if signed is None or "request" not in signed or "result" not in signed:
-        return render_template("web/verify.html", **context)
-    session = get_session()
-    context["valid"] = True
-    again = reproduce(session, signed)
-    result = dict(signed["result"])
-    result["receipt"] = receipt
-    if again is not None:
-        result["explanation"] = again["explanation"]
-        result["article6"] = {**again["article6"], **result["article6"], "reason": again["article6"]["reason"]}
-    context["reproduced"] = again is not None
-    context.update(determination_context(session, signed["request"], result, signed.get("checked_at")))
-    return render_template("web/verify.html", **context)
+def _add_labels(body: dict[str, Any], values: MultiDict) -> None:
+    """v1.1 labels: what the dataset is called and whose it is, so the determination names both (optional)."""
+    for path, key in (("dataset.label", "label"), ("processor.name", "name")):
+        text = (values.get(path) or "").strip()
+        if text:
+            body.setdefault(path.split(".")[0], {})[key] = text
 
 
 # --- inventories ---------------------------------------------------------------------------
