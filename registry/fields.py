@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import re
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -84,6 +85,16 @@ def is_iso_date_text(value: Any) -> bool:
     """Whether ``value`` is written ``YYYY-MM-DD`` (Python's ``fromisoformat`` also reads
     ``20240601`` and ``2024-W22-6``, which the contract does not allow)."""
     return isinstance(value, str) and _ISO_DATE.fullmatch(value) is not None
+
+
+def parse_iso_date(value: Any) -> date | None:
+    """``value`` as a date if it is a real date written ``YYYY-MM-DD``, else None."""
+    if not is_iso_date_text(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:  # 2024-02-30
+        return None
 
 
 class IsoDate(fields.Date):

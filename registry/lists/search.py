@@ -1,19 +1,22 @@
-"""Search the items of the lists in force: codes, names, category names, descriptions."""
+"""Search the lists in force: their items (codes, names, category names, descriptions) and the
+sectors and categories they cover (scope and category names), on any date."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from registry.lists.models import ListCategory, ListItem
+from registry.lists.models import ListCategory, ListItem, ListVersion
 from registry.lists.services import in_force_ref, item_dict
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
 MAX_RESULTS = 200
+MAX_SECTORS = 100  # category and scope hits listed (all are counted)
 _CONDITIONS_PER_QUERY = 200
 
 
@@ -46,8 +49,36 @@ def _rank(item: ListItem, category_names: list[str], needle: str) -> tuple:
     return (*[not hit for hit in fields], len(item.name_zh or ""), item.code)
 
 
+@dataclass
+class SearchResults:
+    """One page of item hits with the true total, and the sectors and categories that match."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    sectors: list[dict[str, Any]] = field(default_factory=list)
+    sector_total: int = 0
+
+
 def search_items(session: Session, text: str, on: date, zone_code: str | None = None) -> list[dict[str, Any]]:
     """Return ``[{"zone", "version", "item", "category_names"}]`` of the versions in force on ``on``.
+
+    The best :data:`MAX_RESULTS` hits (the API's answer); :func:`search` pages through all of them.
+
+    :raise NotFound: ``zone_code`` names no zone.
+    """
+    return search(session, text, on, zone_code, limit=MAX_RESULTS).items
+
+
+def _covers(code: str, other: str) -> bool:
+    return other == code or other.startswith(code + ".")
+
+
+def search(
+    session: Session, text: str, on: date, zone_code: str | None = None, *, offset: int = 0, limit: int = MAX_RESULTS
+) -> SearchResults:
+    """Search the versions in force on ``on``: the items from ``offset`` (``limit`` of them) and their total,
+    and the categories and scope sectors whose code or names contain ``text`` (so a sector the list covers
+    is found even where the registry holds none of its items).
 
     :raise NotFound: ``zone_code`` names no zone.
     """
@@ -59,7 +90,7 @@ def search_items(session: Session, text: str, on: date, zone_code: str | None = 
         if ref is not None:
             in_force[ref.id] = (code, ref.version)
     if not in_force or not needle:
-        return []
+        return SearchResults()
     # Category names along each item's path: an item matches when any category above it does.
     category_rows = session.exec(
         select(
@@ -112,12 +143,64 @@ def search_items(session: Session, text: str, on: date, zone_code: str | None = 
         if direct or via_category:
             hits.append((_rank(item, path_names, needle), item, path_names))
     hits.sort(key=lambda hit: hit[0])
-    return [
+    page = [
         {
             "zone": in_force[item.list_version_id][0],
             "version": in_force[item.list_version_id][1],
             "item": item_dict(item),
             "category_names": path_names,
         }
-        for _rank_key, item, path_names in hits[:MAX_RESULTS]
+        for _rank_key, item, path_names in hits[max(0, offset) : max(0, offset) + max(0, limit)]
     ]
+    sectors = _sectors(session, in_force, names, needle, category_rows)
+    return SearchResults(items=page, total=len(hits), sectors=sectors[:MAX_SECTORS], sector_total=len(sectors))
+
+
+def _sectors(
+    session: Session, in_force: dict[int, tuple[str, str]], names: dict[tuple[int, str], list[str]], needle: str,
+    category_rows: list,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The categories (scope sectors among them) of the versions in force whose code or names hold ``needle``."""
+    matching = [
+        (version_id, code, name_zh, name_en)
+        for version_id, code, name_zh, name_en in category_rows
+        if needle in code.lower() or any(needle in n.lower() for n in names[(version_id, code)])
+    ]
+    if not matching:
+        return []
+    wanted = sorted({version_id for version_id, *_names in matching})
+    versions = {v.id: v for v in session.exec(select(ListVersion).where(ListVersion.id.in_(wanted)))}
+    item_categories: dict[int, list[str]] = {}
+    for version_id, category in session.exec(
+        select(ListItem.list_version_id, ListItem.category).where(ListItem.list_version_id.in_(list(versions)))
+    ):
+        item_categories.setdefault(version_id, []).append(category)
+    by_code = {(version_id, code): (name_zh, name_en) for version_id, code, name_zh, name_en in category_rows}
+    found = []
+    for version_id, code, name_zh, name_en in matching:
+        version = versions[version_id]
+        scope = list(version.scope or [])
+        parts = code.split(".")
+        found.append(
+            {
+                "zone": in_force[version_id][0],
+                "version": in_force[version_id][1],
+                "title": version.title,
+                "code": code,
+                "name_zh": name_zh,
+                "name_en": name_en,
+                # the names along the path, outermost first: [(code, name_zh, name_en)]
+                "path": [
+                    (prefix, *by_code[(version_id, prefix)])
+                    for prefix in (".".join(parts[:n]) for n in range(1, len(parts) + 1))
+                    if (version_id, prefix) in by_code
+                ],
+                "is_scope": code in scope,
+                "in_scope": any(_covers(s, code) or _covers(code, s) for s in scope),
+                "scope_complete": version.scope_complete,
+                "items_complete": version.items_complete,
+                "item_count": sum(1 for c in item_categories.get(version_id, ()) if _covers(code, c)),
+            }
+        )
+    found.sort(key=lambda hit: (not hit["is_scope"], hit["zone"], hit["code"].count("."), hit["code"]))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -11,14 +12,15 @@ from flask_babel import pgettext
 
 from registry import clock
 from registry.db import get_session
-from registry.errors import NotFound
+from registry.fields import parse_iso_date
 from registry.lists import services
 from registry.lists.diff import diff
 from registry.lists.lifecycle import EVER_PUBLISHED, Status
 from registry.lists.models import ListVersion
 from registry.lists.queries import in_force_among, zone_overviews
 from registry.lists.schemas import ListVersionSchema
-from registry.lists.search import search_items
+from registry.lists.search import SearchResults
+from registry.lists.search import search as search_lists
 from registry.web.auth import current_user
 from registry.web.blueprint import bp
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, label
@@ -120,11 +122,12 @@ def timeline_lanes(versions: list[ListVersion]) -> list[TimelineLane]:
 
 @bp.get("/zones/<zone>")
 def zone_page(zone: str):
-    """A zone's facts, the timeline of its list versions and the version in force today."""
+    """A zone's facts, the timeline of its list versions and the version in force today (or on ``?on=``)."""
     session, today, viewer = get_session(), clock.today(), current_user()
     found = get_zone(session, zone)
+    on, date_error = day_asked()
     versions = services.list_versions(session, viewer, found.code)
-    in_force = services.in_force_on(session, found.code, today)
+    in_force = services.in_force_on(session, found.code, on)
     lanes = timeline_lanes(versions)
     chart = timeline_svg(lanes, today, _("%(zone)s负面清单版本时间线", zone=found.name_zh)) if lanes else None
     return render_template(
@@ -133,6 +136,8 @@ def zone_page(zone: str):
         versions=versions,
         item_counts=services.item_counts(session, versions),
         in_force=in_force,
+        on=on,
+        date_error=date_error,
         lanes=lanes,
         chart=chart,
         today=today,
@@ -209,26 +214,46 @@ def download(zone: str, version: str, fmt: str):
 # --- search --------------------------------------------------------------------------------
 
 
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGE = 10_000
+
+
+def day_asked(argument: str = "on") -> tuple[date, str | None]:
+    """The date a page was asked about (``?on=YYYY-MM-DD``), else today; with a message if it was unreadable."""
+    today, text = clock.today(), (request.args.get(argument) or "").strip()
+    if not text:
+        return today, None
+    day = parse_iso_date(text)
+    if day is None:
+        return today, _("“%(text)s”不是有效日期（格式为“年-月-日”，例如 2024-05-09），已按今天显示。", text=text[:40])
+    return day, None
+
+
 @bp.get("/search")
 def search():
-    """Search the items of the lists in force today, with the matches marked."""
+    """Search the lists in force on a date: the sectors and categories they cover, and their items, by page."""
     session, today = get_session(), clock.today()
     query = (request.args.get("q") or "").strip()[:100]
     zone_code = request.args.get("zone") or None
+    on, date_error = day_asked()
+    page = min(max(request.args.get("page", default=1, type=int) or 1, 1), SEARCH_MAX_PAGE)
     zones = list_zones(session)
-    hits: list[dict[str, Any]] = []
     error = None
     if zone_code and zone_code not in {z.code for z in zones}:
         zone_code, error = None, _("未找到该自贸试验区，已在全部自贸试验区中检索。")
-    if query:
-        try:
-            hits = search_items(session, query, today, zone_code)
-        except NotFound:
-            hits = []
+
+    def page_of(number: int) -> SearchResults:
+        offset = (number - 1) * SEARCH_PAGE_SIZE
+        return search_lists(session, query, on, zone_code, offset=offset, limit=SEARCH_PAGE_SIZE)
+
+    found = page_of(page) if query else SearchResults()
+    if found.total and page > math.ceil(found.total / SEARCH_PAGE_SIZE):
+        page = math.ceil(found.total / SEARCH_PAGE_SIZE)  # past the last page (an old link): show the last
+        found = page_of(page)
     names = {z.code: z for z in zones}
     groups: dict[str, list[dict[str, Any]]] = {}
     declared: dict[tuple[str, str], dict[str, Any]] = {}
-    for hit in hits:
+    for hit in found.items:
         key = (hit["zone"], hit["version"])
         if key not in declared:
             version = services.get_version(session, None, *key)
@@ -240,6 +265,7 @@ def search():
             if code in declared[key]
         ]
         groups.setdefault(hit["zone"], []).append(hit)
+    pages = max(1, math.ceil(found.total / SEARCH_PAGE_SIZE))
     return render_template(
         "web/search.html",
         query=query,
@@ -247,7 +273,18 @@ def search():
         zones=zones,
         zone_names=names,
         groups=groups,
-        hit_count=len(hits),
+        hit_count=found.total,
+        sectors=found.sectors,
+        sector_count=found.sector_total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * SEARCH_PAGE_SIZE + 1,
+        last=min(page * SEARCH_PAGE_SIZE, found.total),
+        page_url=lambda number: url_for("web.search", q=query, zone=zone_code or None, on=on.isoformat(), page=number),
+        check_url=lambda zone, code: url_for("web.check_form", zone=zone, on=on.isoformat(),
+                                             **{"dataset.categories": code}),  # fmt: skip
         error=error,
+        date_error=date_error,
+        on=on,
         today=today,
     )

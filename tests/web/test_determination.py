@@ -160,7 +160,8 @@ def test_the_pdf_holds_the_reference_labels_and_the_article_quotes(tianjin_publi
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     content = pdf_text(response.data)
-    for fact in (expected_reference(receipt), LABEL, COMPANY, "须申报数据出境安全评估", ART6_QUOTE, ART7_QUOTE, "回执编号"):
+    for fact in (expected_reference(receipt), LABEL, COMPANY, "须申报数据出境安全评估", ART6_QUOTE, ART7_QUOTE,
+                 "回执编号"):  # fmt: skip
         assert fact in content, fact
     assert receipt in content  # the whole receipt, wrapped, not clipped
     # Chinese is set in a CJK font that the PDF embeds.
