@@ -238,5 +238,5 @@ class Search(MethodView):
     @search_blp.response(200, SearchHitSchema(many=True))
     @document_errors(search_blp, 404, 422, _404="Unknown zone", _422="Missing or too long q")
     def get(self, query: dict[str, Any]):
-        """Search the items of the lists in force today by code, names, category names or description."""
-        return search_items(get_session(), query["q"], clock.today(), query.get("zone"))
+        """Search the items of the lists in force today (or ``on``) by code, names, category names or description."""
+        return search_items(get_session(), query["q"], query.get("on") or clock.today(), query.get("zone"))

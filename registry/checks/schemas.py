@@ -298,6 +298,7 @@ class SearchQuerySchema(RegistrySchema):
 
     q = fields.String(required=True, validate=validate.Length(min=1, max=100))
     zone = fields.String(load_default=None, validate=validate.Length(max=16))
+    on = IsoDate(load_default=None, metadata={"description": "The versions in force on this date (default today)"})
 
 
 class SearchHitSchema(ma.Schema):

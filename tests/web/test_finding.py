@@ -114,3 +114,13 @@ def test_the_home_and_zone_pages_link_their_feeds_visibly(seeded_app):
     client = seeded_app.test_client()
     assert 'href="/feeds/lists.atom" type="application/atom+xml"' in text(client.get("/"))
     assert 'href="/feeds/zones/CN-TJ-FTZ.atom" type="application/atom+xml"' in text(client.get("/zones/CN-TJ-FTZ"))
+
+
+def test_the_api_searches_on_a_date_too(seeded_app):
+    client = seeded_app.test_client()
+    earlier = client.get("/api/v1/search", query_string={"q": "车", "zone": "CN-BJ-FTZ", "on": "2026-05-10"})
+    assert earlier.status_code == 200 and earlier.get_json()
+    assert {hit["version"] for hit in earlier.get_json()} == {"2024"}
+    today = client.get("/api/v1/search", query_string={"q": "车", "zone": "CN-BJ-FTZ"}).get_json()
+    assert "2024" not in {hit["version"] for hit in today}  # Beijing's 2025 list has been in force since
+    assert client.get("/api/v1/search", query_string={"q": "轨迹", "on": "2026-02-30"}).status_code == 422
