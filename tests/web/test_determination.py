@@ -218,3 +218,17 @@ def test_making_pdfs_counts_against_the_anonymous_limit(make_app):
     client = make_app(RATE_LIMIT="2/minute").test_client()
     statuses = [client.get("/check/determination.pdf?receipt=abc").status_code for _ in range(3)]
     assert statuses == [422, 422, 429]
+
+
+def test_labels_as_long_as_allowed_still_make_a_determination_and_a_pdf(tianjin_published):
+    """Two 200-character labels make a receipt too long for a QR code: the page says so, the rest stands."""
+    client = tianjin_published.test_client()
+    form = answers(**{"dataset.label": "数" * 200, "processor.name": "司" * 200})
+    page = text(post_form(client, "/check", form, token_from=FORM))
+    receipt = receipt_in(page)
+    assert 'class="qr"' not in page and "回执过长，无法生成二维码" in page
+    assert f'id="reference-number">{expected_reference(receipt)}<' in page
+    verified = text(client.get("/verify", query_string={"receipt": receipt}))
+    assert "回执有效" in verified and "数" * 200 in verified
+    response = client.get("/check/determination.pdf", query_string={"receipt": receipt})
+    assert response.status_code == 200 and expected_reference(receipt) in pdf_text(response.data)
