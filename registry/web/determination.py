@@ -79,7 +79,8 @@ def qr_code_svg(text: str, title: str) -> Markup | None:
     except segno.DataOverflowError:
         return None
     svg = code.svg_inline(scale=1, border=4, dark="#000", light="#fff", title=title, svgclass="qr", omitsize=True)
-    return Markup(svg)  # noqa: S704  (segno's own markup; the title is escaped by segno)
+    # An image named by its <title>; segno's own markup, whose title segno escapes.
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704
 
 
 def official_source(ref: dict[str, Any] | None, whole: dict[str, Any] | None) -> dict[str, Any]:
@@ -245,10 +246,10 @@ def verify():
         context["error"] = _("请粘贴回执。")
         return render_template("web/verify.html", **context), 422
     found = context_from_receipt(get_session(), receipt)
-    if found is None:
-        return render_template("web/verify.html", **context)
-    context.update(found, valid=True)
-    return render_template("web/verify.html", **context)
+    if found is not None:
+        context.update(found, valid=True)
+    # A permalink carries the company's facts: for those who hold it, not for search engines' indexes.
+    return render_template("web/verify.html", **context), 200, {"X-Robots-Tag": "noindex"}
 
 
 # --- the PDF ---------------------------------------------------------------------------------
@@ -270,7 +271,11 @@ def determination_pdf():
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, max-age=3600"},
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "private, max-age=3600",
+            "X-Robots-Tag": "noindex",
+        },
     )
 
 

@@ -113,7 +113,8 @@ def test_the_qr_code_decodes_to_the_verification_page_of_this_receipt(tianjin_pu
     decoded = urlsplit(decode_qr(page))
     assert (decoded.scheme, decoded.netloc, decoded.path) == ("http", "localhost", "/verify")
     assert parse_qs(decoded.query) == {"receipt": [receipt]}
-    assert "<script" not in re.search(r'<svg[^>]*class="qr".*?</svg>', page, re.S).group(0)
+    svg = re.search(r'<svg[^>]*class="qr".*?</svg>', page, re.S).group(0)
+    assert "<script" not in svg and 'role="img"' in svg and "<title>扫码核验此结论</title>" in svg
     # The permalink on the page is the same address.
     permalink = re.search(r'<a[^>]*href="([^"]+)"[^>]*id="permalink"', page).group(1)
     assert parse_qs(urlsplit(permalink).query) == {"receipt": [receipt]}
@@ -122,7 +123,9 @@ def test_the_qr_code_decodes_to_the_verification_page_of_this_receipt(tianjin_pu
 def test_the_permalink_shows_the_whole_determination_again(tianjin_published):
     client = tianjin_published.test_client()
     receipt = receipt_in(text(post_form(client, "/check", answers(), token_from=FORM)))
-    page = text(client.get("/verify", query_string={"receipt": receipt}))
+    response = client.get("/verify", query_string={"receipt": receipt})
+    assert response.headers["X-Robots-Tag"] == "noindex"  # the company's facts are not for search indexes
+    page = text(response)
     assert "回执有效" in page
     for fact in (expected_reference(receipt), LABEL, COMPANY, "须申报数据出境安全评估", "AUTO-001", ART6_QUOTE):
         assert fact in page, fact
