@@ -25,7 +25,7 @@ from registry import clock
 from tests.conftest import Caller
 from tests.factories import TIANJIN_EXAMPLE, tianjin_list
 from tests.lifecycle_helpers import Tianjin
-from tests.web.conftest import CAST, PASSWORD, TIANJIN, add_people, screenshot
+from tests.web.conftest import CAST, PASSWORD, SCREENSHOTS, TIANJIN, add_people, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -469,6 +469,8 @@ def test_every_navigation_item_is_visible_on_a_phone(app, site, browser, watch, 
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (path, page.evaluate(WIDE))
         page.goto(f"{site}/zones/{TIANJIN}/lists/{LONG_VERSION}")
         screenshot(page, f"version-long-phone-{lang}")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"navigation-phone-{lang}.png"))  # the first screen only
         watch.assert_clean()
     finally:
         context.close()
