@@ -209,7 +209,7 @@ def bar_chart_svg(rows: list[tuple[str, str, int]], title: str) -> Markup:
     """Horizontal bars ``(css_key, label, count)``, scaled to the largest count."""
     label_width, bar_left, bar_height, gap = 250, 262, 26, 14
     width = 760
-    inner = width - bar_left - 70
+    inner = width - bar_left - 120  # room after the longest bar for "12,345 · 100%"
     largest = max((count for _key, _label, count in rows), default=0) or 1
     total = sum(count for _key, _label, count in rows)
     height = len(rows) * (bar_height + gap) + gap

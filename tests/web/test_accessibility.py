@@ -583,6 +583,24 @@ def test_charts_hold_no_links_and_clip_no_labels(app, site, browser, lang):
         context.close()
 
 
+def test_bar_labels_fit_with_the_largest_counts(app, live_server, browser):
+    """The value after the longest bar, with an inventory's largest count, stays inside the chart."""
+    from registry.web.svg import bar_chart_svg
+
+    rows = [("security_assessment", "Standard contract or certification", 20_000), ("exempt", "豁免", 1)]
+    with app.test_request_context():
+        svg = str(bar_chart_svg(rows, "t"))
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/accessibility")
+        page.evaluate("svg => { document.querySelector('main').innerHTML = svg; }", svg)
+        assert page.locator("svg.bars text").count() == 4
+        assert page.evaluate(CLIPPED_SCRIPT) == []
+    finally:
+        context.close()
+
+
 def test_the_timeline_today_label_stays_inside_near_the_right_edge(app):
     """A day at the far right of the axis puts today's label to the left of its line."""
     from registry.web.svg import TimelineLane, timeline_svg
