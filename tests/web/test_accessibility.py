@@ -514,6 +514,12 @@ def test_a_long_version_opens_folded_with_an_index_and_a_filter(app, site, brows
         expect(page.locator("#item-filter-status")).to_have_text("")
         assert page.locator("details[data-category-body][open]").count() == 0  # folded again, as they were
         screenshot(page, "version-long")
+        # In English, with one match.
+        context.add_cookies([{"name": "registry_lang", "value": "en", "url": site}])
+        page.reload()
+        page.get_by_label("Filter the items").fill("EX05.S3-010")
+        expect(page.locator("#item-filter-status")).to_have_text("1 item matches the filter")
+        expect(page.locator("article.item:visible")).to_have_count(1)
         watch.assert_clean()
     finally:
         context.close()

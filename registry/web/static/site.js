@@ -107,7 +107,8 @@
       if (folded !== null) { bodies.forEach(function (body, n) { body.open = needle === "" ? folded[n] : true; }); }
       if (needle === "") { folded = null; }
       status.textContent = needle === "" ? "" :
-        shown ? box.getAttribute("data-count-text").replace("__NUM__", String(shown)) : box.getAttribute("data-none-text");
+        shown ? box.getAttribute(shown === 1 ? "data-count-one" : "data-count-text").replace("__NUM__", String(shown)) :
+          box.getAttribute("data-none-text");
     };
     box.hidden = false;
     input.addEventListener("input", function () {
