@@ -214,6 +214,8 @@ def read_xlsx_table(path: Path | IO[bytes], max_rows: int = MAX_ROWS, reading: S
         if not workbook.worksheets:
             raise InventoryError("The workbook has no sheet.", "no_sheet")
         sheet = workbook.worksheets[0]
+        if _declared_rows(sheet) > max_rows + 1:
+            raise _too_many(max_rows)
         check_dimensions(sheet, max_rows)
         values = capped_rows(sheet, max_rows + 1)
         try:
@@ -222,7 +224,7 @@ def read_xlsx_table(path: Path | IO[bytes], max_rows: int = MAX_ROWS, reading: S
             raise InventoryError("The sheet is empty.", "empty") from None
         header, written = _check_header([str(v) if v is not None else "" for v in first], reading)
         rows = []
-        for line, cells in values:
+        for line, cells in _rows_within(values, max_rows):
             texts = ["" if v is None else _cell_text(v) for v in cells]
             if not any(texts):
                 continue
@@ -237,6 +239,25 @@ def read_xlsx_table(path: Path | IO[bytes], max_rows: int = MAX_ROWS, reading: S
     finally:
         workbook.close()
     return Table(header, written, rows)
+
+
+def _declared_rows(sheet: Any) -> int:
+    try:
+        return int(sheet.max_row or 0)
+    except Exception:  # no or a malformed dimension: the row cap still holds while streaming
+        return 0
+
+
+def _rows_within(values: Iterator[tuple[int, Any]], max_rows: int) -> Iterator[tuple[int, Any]]:
+    """The streamed rows; going past the cap is "too many rows", whatever the sheet declared."""
+    line = 1
+    try:
+        for line, cells in values:
+            yield line, cells
+    except UnsafeWorkbook:
+        if line >= max_rows + 1:
+            raise _too_many(max_rows) from None
+        raise
 
 
 def _too_many(max_rows: int) -> InventoryError:
@@ -291,8 +312,8 @@ def _ground_codes(text: str, names: Mapping[str, str]) -> list[str]:
     codes: list[str] = []
     for part in re.split(r"[;；\n]+", text):
         part = part.strip()
-        if part in names:
-            codes.append(names[part])
+        if part in names or part.casefold() in names:
+            codes.append(names.get(part) or names[part.casefold()])
         else:
             codes += [names.get(code, code) for code in split_codes(part)]
     return codes

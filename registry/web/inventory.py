@@ -92,8 +92,10 @@ def inventory_labels() -> dict[str, str]:
 def file_message(error: inventory.InventoryError) -> str:
     """Why the file cannot be read, in the reader's language."""
     params = dict(error.params)
-    if "columns" in params:
+    if error.code == "missing_columns":
         params["columns"] = _("、").join(sheets.column_label(c) for c in params["columns"])
+    elif "columns" in params:  # as titled in the file
+        params["columns"] = _("、").join(params["columns"])
     if "max_rows" in params:
         params["max_rows"] = f"{params['max_rows']:,}"
     message = FILE_MESSAGES.get(error.code)
@@ -288,7 +290,7 @@ def _plain(errors: Any) -> Any:
     return str(errors)
 
 
-def _stored_row(row: inventory.InventoryRow, result: dict[str, Any], totals: dict[str, int]) -> dict[str, Any]:
+def _stored_row(row: inventory.InventoryRow, dataset: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     """What the results page and the downloads need of one row (not the long explanation)."""
     if result["outcome"] == "invalid":
         kept: dict[str, Any] = {"outcome": "invalid", "errors": _plain(result["errors"])}
@@ -305,8 +307,13 @@ def _stored_row(row: inventory.InventoryRow, result: dict[str, Any], totals: dic
             "receipt": result.get("receipt"),
         }
     notes = []
-    if totals and any(not row.cells.get(f"cumulative_{name}") for name in totals):
-        notes.append("cumulative_from_form")
+    holds_personal_information = any(
+        isinstance(dataset.get(name), int | float) and dataset[name] > 0
+        for name in ("personal_info_subjects", "sensitive_pi_subjects")
+    )
+    own_totals = any(row.cells.get(name) for name in CUMULATIVE_FIELDS)
+    if holds_personal_information and dataset.get("cumulative") and not own_totals:
+        notes.append("cumulative_from_form")  # where the form's totals decided something
     return {"line": row.line, "cells": row.cells, **kept, "notes": notes}
 
 
@@ -372,21 +379,20 @@ def inventory_submit():
     if flat or table is None or zone is None or on is None:
         return _inventory_page(values, FieldErrors(flat), 422)
     reading = inventory.SheetReading(grounds=sheets.ground_names(), cumulative=totals)
+    datasets = [inventory.row_to_dataset(row, reading) for row in table.rows]
     results: list[dict[str, Any]] = []
-    for start in range(0, len(table.rows), CHUNK):
-        chunk = table.rows[start : start + CHUNK]
+    for start in range(0, len(datasets), CHUNK):
         results += run_batch(
-            session, zone_code, on, processor, [inventory.row_to_dataset(r, reading) for r in chunk],
-            current_app.config["SECRET_KEY"],
-        )  # fmt: skip
-    token = _keep(_stored(session, zone, on, processor, upload.filename, table, results, totals))
+            session, zone_code, on, processor, datasets[start : start + CHUNK], current_app.config["SECRET_KEY"]
+        )
+    token = _keep(_stored(session, zone, on, processor, upload.filename, table, datasets, results, totals))
     target = url_for("web.inventory_results", token=token)
     if request.headers.get("X-Requested-With") == "fetch":
         return jsonify({"location": target})
     return redirect(target, code=303)
 
 
-def _stored(session, zone, on, processor, filename, table, results, totals) -> dict[str, Any]:
+def _stored(session, zone, on, processor, filename, table, datasets, results, totals) -> dict[str, Any]:
     """The results as kept: the facts of the check, the list it used, and each row."""
     ref = next(((r.get("article6") or {}).get("list") for r in results if (r.get("article6") or {}).get("list")), None)
     listed = None
@@ -413,7 +419,10 @@ def _stored(session, zone, on, processor, filename, table, results, totals) -> d
         "titles": written,
         "total": len(results),
         "counts": dict(Counter(r["outcome"] for r in results)),
-        "rows": [_stored_row(row, result, totals) for row, result in zip(table.rows, results, strict=True)],
+        "rows": [
+            _stored_row(row, dataset, result)
+            for row, dataset, result in zip(table.rows, datasets, results, strict=True)
+        ],
     }
 
 
@@ -423,13 +432,19 @@ def _stored(session, zone, on, processor, filename, table, results, totals) -> d
 def _error_column(path: str) -> str:
     """The column a validation error is about: ``cumulative.personal_info_subjects`` → its column."""
     head, _sep, rest = path.partition(".")
-    if head == "cumulative" and rest:
-        return "cumulative_" + rest.split(".")[0]
+    if head == "cumulative":  # the totals as a whole are named by the first of them
+        return "cumulative_" + (rest.split(".")[0] if rest else "personal_info_subjects")
     if head == "attributes" and rest:
         return rest.split(".")[0]
     if head == "label":
         return "dataset"
     return head
+
+
+def _column_title(titles: dict[str, str], column: str) -> str:
+    """A column as the reader knows it: its own title in the file, the page's name for a contract name."""
+    title = titles.get(column)
+    return title if title and title != column else sheets.column_label(column)
 
 
 def row_messages(stored: dict[str, Any]):
@@ -447,7 +462,7 @@ def row_messages(stored: dict[str, Any]):
                 found += [("error", text) for text in texts]
                 continue
             column = _error_column(path)
-            title = titles.get(column) or sheets.column_label(column)
+            title = _column_title(titles, column)
             found.append(("error", _("%(column)s：%(messages)s", column=title, messages=" ".join(texts))))
         for code in row.get("unknown") or ():
             near = (row.get("suggestions") or {}).get(code) or []
@@ -499,7 +514,6 @@ def inventory_results(token: str):
         shown=min(len(rows), TABLE_ROWS_SHOWN),
         token=token,
         messages=row_messages(stored),
-        cell_title=lambda column: stored["titles"].get(column) or sheets.column_label(column),
     )
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,7 +29,7 @@ from registry.cells import csv_text, xlsx_cell
 from registry.checks import inventory
 from registry.figures import parse_count
 from registry.web.formats import ARTICLE6_LABELS, GROUND_LABELS, OUTCOME_LABELS, OUTCOME_SHORT, article_label, label
-from registry.web.i18n import current_language
+from registry.web.i18n import LANGUAGES, current_language
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_ROWS = 1000  # rows of the template that offer the drop-downs
@@ -39,14 +39,14 @@ _HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
 _COUNT_FORMAT = "#,##0"
 # What the page and the files call each column, in the reader's language.
 COLUMN_LABELS = {
-    "dataset": _l("数据名称"),
-    "categories": _l("数据类别"),
-    "personal_info_subjects": _l("个人信息人数"),
-    "sensitive_pi_subjects": _l("敏感个人信息人数"),
-    "important_data": _l("是否重要数据"),
-    "cumulative_personal_info_subjects": _l("当年累计个人信息人数"),
-    "cumulative_sensitive_pi_subjects": _l("当年累计敏感个人信息人数"),
-    "grounds": _l("豁免情形"),
+    "dataset": lazy_pgettext("column", "数据名称"),
+    "categories": lazy_pgettext("column", "数据类别"),
+    "personal_info_subjects": lazy_pgettext("column", "个人信息人数"),
+    "sensitive_pi_subjects": lazy_pgettext("column", "敏感个人信息人数"),
+    "important_data": lazy_pgettext("column", "是否重要数据"),
+    "cumulative_personal_info_subjects": lazy_pgettext("column", "当年累计个人信息人数"),
+    "cumulative_sensitive_pi_subjects": lazy_pgettext("column", "当年累计敏感个人信息人数"),
+    "grounds": lazy_pgettext("column", "豁免情形"),
 }
 
 
@@ -56,11 +56,12 @@ def column_label(column: str) -> str:
 
 
 def ground_names() -> dict[str, str]:
-    """Each ground of Articles 3–5 by its Chinese and English names, to its code (a sheet may use either)."""
+    """Each ground of Articles 3–5 by its code and its Chinese and English names (any case), to its code."""
     names = {}
-    for code, text in GROUND_LABELS.items():
-        names[code] = code
-        names[str(text)] = code
+    for language in LANGUAGES:
+        with force_locale(language):
+            for code, text in GROUND_LABELS.items():
+                names[code] = names[str(text)] = names[str(text).casefold()] = code
     return names
 
 
@@ -176,9 +177,6 @@ def template_xlsx(listed: TemplateList) -> bytes:
     sheet.freeze_panes = "A2"
     for index, (column, _title) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 28 if column in ("dataset", "categories") else 18
-        if column in inventory.COUNT_COLUMNS:
-            for row in range(2, TEMPLATE_ROWS + 2):
-                sheet.cell(row, index).number_format = _COUNT_FORMAT
     position = {column: get_column_letter(n) for n, (column, _title) in enumerate(columns, start=1)}
     last = TEMPLATE_ROWS + 1
     if listed.categories:
