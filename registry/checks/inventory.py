@@ -214,9 +214,11 @@ def read_xlsx_table(path: Path | IO[bytes], max_rows: int = MAX_ROWS, reading: S
         if not workbook.worksheets:
             raise InventoryError("The workbook has no sheet.", "no_sheet")
         sheet = workbook.worksheets[0]
-        if _declared_rows(sheet) > max_rows + 1:
-            raise _too_many(max_rows)
-        check_dimensions(sheet, max_rows)
+        try:
+            check_dimensions(sheet, max_rows)
+        except UnsafeWorkbook as error:
+            code = "too_many_rows" if _declared_rows(sheet) > max_rows + 1 else "unsafe_workbook"
+            raise InventoryError(str(error), code, max_rows=max_rows) from None
         values = capped_rows(sheet, max_rows + 1)
         try:
             _number, first = next(values)
@@ -254,9 +256,9 @@ def _rows_within(values: Iterator[tuple[int, Any]], max_rows: int) -> Iterator[t
     try:
         for line, cells in values:
             yield line, cells
-    except UnsafeWorkbook:
+    except UnsafeWorkbook as error:
         if line >= max_rows + 1:
-            raise _too_many(max_rows) from None
+            raise InventoryError(str(error), "too_many_rows", max_rows=max_rows) from None
         raise
 
 
