@@ -454,6 +454,17 @@ def row_messages(stored: dict[str, Any]):
     know) or ``note``; a column is named by its title in the file, never by a field path.
     """
     titles = stored["titles"]
+    notes = {code: str(text) for code, text in NOTE_MESSAGES.items()}  # translated once, not once a row
+    unknown_texts: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def unknown_text(code: str, near: tuple[str, ...]) -> str:
+        if (code, near) not in unknown_texts:
+            unknown_texts[code, near] = (
+                _("“%(code)s”不是本清单的类别——是否指 %(near)s？", code=code, near=_("、").join(near))
+                if near
+                else _("“%(code)s”不是本清单的类别。", code=code)
+            )
+        return unknown_texts[code, near]
 
     def messages(row: dict[str, Any]) -> list[tuple[str, str]]:
         found = []
@@ -465,20 +476,17 @@ def row_messages(stored: dict[str, Any]):
             title = _column_title(titles, column)
             found.append(("error", _("%(column)s：%(messages)s", column=title, messages=" ".join(texts))))
         for code in row.get("unknown") or ():
-            near = (row.get("suggestions") or {}).get(code) or []
-            if near:
-                text = _("“%(code)s”不是本清单的类别——是否指 %(near)s？", code=code, near=_("、").join(near))
-            else:
-                text = _("“%(code)s”不是本清单的类别。", code=code)
-            found.append(("unknown", text))
-        found += [("note", str(NOTE_MESSAGES[code])) for code in row.get("notes") or () if code in NOTE_MESSAGES]
+            found.append(("unknown", unknown_text(code, tuple((row.get("suggestions") or {}).get(code) or ()))))
+        found += [("note", notes[code]) for code in row.get("notes") or () if code in notes]
         return found
 
     return messages
 
 
-def _determination_url(receipt: str) -> str:
-    return url_for("web.verify", receipt=receipt, _external=True)
+def _determination_urls():
+    """A function giving a receipt's determination address (a receipt is URL-safe: base64url and a dot)."""
+    base = url_for("web.verify", _external=True)
+    return lambda receipt: f"{base}?receipt={receipt}"
 
 
 def _download_context(stored: dict[str, Any]) -> dict[str, Any]:
@@ -535,8 +543,8 @@ def inventory_download(token: str, fmt: str):
     stored = _download_context(_kept(token))
     messages = row_messages(stored)
     if fmt == "csv":
-        data, mimetype = sheets.results_csv(stored, messages, _determination_url), "text/csv"
+        data, mimetype = sheets.results_csv(stored, messages, _determination_urls()), "text/csv"
     else:
-        data = sheets.results_xlsx(stored, messages, _determination_url, OUTCOME_ORDER)
+        data = sheets.results_xlsx(stored, messages, _determination_urls(), OUTCOME_ORDER)
         mimetype = sheets.XLSX_MIMETYPE
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"inventory-results.{fmt}")

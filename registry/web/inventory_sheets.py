@@ -255,20 +255,26 @@ def result_records(stored: Mapping[str, Any], row_messages: Any, determination_u
     """Each row of the results sheet as values (numbers as numbers); ``row_messages(row)`` gives its problems."""
     columns = stored["columns"]
     version = (stored.get("list") or {}).get("version") or ""
-    basis_separator = ", " if current_language() == "en" else "、"
+    separator = ", " if current_language() == "en" else "、"
+    # Words translated once for the whole file, not once a row.
+    outcome_words = {code: label(OUTCOME_SHORT, code) for code in OUTCOME_SHORT}
+    status_words = {code: label(ARTICLE6_LABELS, code) for code in ARTICLE6_LABELS}
+    articles: dict[str, str] = {}
     for row in stored["rows"]:
         outcome = row["outcome"]
         national = row.get("national_outcome") or ""
         shown_national = national if outcome == "undetermined" and national and national != "undetermined" else ""
+        status = row.get("article6") or ""
+        basis = [articles.setdefault(b, article_label(b)) for b in row.get("basis") or ()]
         yield [
             row["line"],
             *(_figure_value(column, row["cells"].get(column, "")) for column in columns),
             outcome,
-            label(OUTCOME_SHORT, outcome),
-            row.get("article6") or "",
-            label(ARTICLE6_LABELS, row["article6"]) if row.get("article6") else "",
-            label(OUTCOME_SHORT, shown_national) if shown_national else "",
-            basis_separator.join(article_label(b) for b in row.get("basis") or ()),
+            outcome_words.get(outcome, outcome),
+            status,
+            status_words.get(status, status),
+            outcome_words.get(shown_national, shown_national),
+            separator.join(basis),
             ";".join(row.get("matched") or ()),
             " ".join(text for _kind, text in row_messages(row)),
             version if outcome != "invalid" else "",
