@@ -189,7 +189,7 @@ def test_in_english_the_page_and_the_files_speak_english(tianjin):
     shown = text(page)
     assert "“AUTOO.VEH.IMG” is not a category of this list. Did you mean" in shown
     assert "Personal information subjects:" in shown and "personal_info_subjects:" not in shown
-    assert "Exempt or not required: the difference" in shown
+    assert "“Exempt” and “Nothing needed”: the difference" in shown
     workbook = load_workbook(io.BytesIO(client.get(f"{location}.xlsx").data))
     assert workbook.sheetnames == ["Results", "Summary"]
     assert [c.value for c in workbook["Results"][1]][:2] == ["Row", "dataset"]

@@ -11,24 +11,28 @@
   var bar = document.getElementById("upload-progress-bar");
   var text = document.getElementById("upload-progress-text");
   var timer = null;
+  var started = 0;
+  var percent = 0;
+  var phase = "uploading";
 
-  function say(template, name, value) { text.textContent = template.replace("{" + name + "}", String(value)); }
+  function show() {
+    var seconds = Math.round((Date.now() - started) / 1000);
+    var template = phase === "uploading" ? text.dataset.uploading : text.dataset.checking;
+    text.textContent = template.replace("{percent}", String(percent)).replace("{seconds}", String(seconds));
+  }
 
   function checking() {
-    var started = Date.now();
+    phase = "checking";
     box.classList.add("upload-progress--checking");
     bar.removeAttribute("value");
-    say(text.dataset.checking, "seconds", 0);
-    timer = window.setInterval(function () {
-      say(text.dataset.checking, "seconds", Math.round((Date.now() - started) / 1000));
-    }, 1000);
+    show();
   }
 
   function reset() {
     if (timer) { window.clearInterval(timer); timer = null; }
     button.disabled = false;
     button.removeAttribute("aria-busy");
-    box.classList.remove("upload-progress--checking");
+    box.classList.remove("upload-progress--busy", "upload-progress--checking");
   }
 
   form.addEventListener("submit", function (event) {
@@ -37,16 +41,21 @@
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     box.hidden = false;
+    box.classList.add("upload-progress--busy");
+    started = Date.now();
+    percent = 0;
+    phase = "uploading";
     bar.value = 0;
-    say(text.dataset.uploading, "percent", 0);
+    show();
+    timer = window.setInterval(show, 1000);  // the seconds count up while the browser waits
     var request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.setRequestHeader("X-Requested-With", "fetch");
     request.upload.addEventListener("progress", function (e) {
       if (!e.lengthComputable) { return; }
-      var percent = Math.round((e.loaded / e.total) * 100);
+      percent = Math.round((e.loaded / e.total) * 100);
       bar.value = percent;
-      say(text.dataset.uploading, "percent", percent);
+      show();
     });
     request.upload.addEventListener("load", checking);
     request.addEventListener("load", function () {
