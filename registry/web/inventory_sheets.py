@@ -33,6 +33,7 @@ from registry.web.i18n import LANGUAGES, current_language
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_ROWS = 1000  # rows of the template that offer the drop-downs
+EXCEL_URL_LIMIT = 2079  # Excel refuses longer link targets; a longer address stays as text (the receipt is beside it)
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 _HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
@@ -327,7 +328,7 @@ def results_xlsx(
     for record in result_records(stored, row_messages, determination_url):
         cells = []
         for position, value in enumerate(record):
-            if position == link_column and value:
+            if position == link_column and value and len(value) <= EXCEL_URL_LIMIT:
                 cell = WriteOnlyCell(sheet, link_text)
                 cell.hyperlink = value
                 cell.font = Font(color="0563C1", underline="single")

@@ -243,3 +243,16 @@ def test_the_csv_template_uses_codes_of_the_list_in_force(seeded_app):
         codes = {row[0] for row in xlsx["类别代码"].iter_rows(min_row=2, values_only=True)}
         assert codes and all(record[1] in codes for record in records[1:]), zone
     assert client.get("/check/inventory/template.pdf?zone=CN-BJ-FTZ").status_code == 404
+
+
+def test_a_link_too_long_for_excel_stays_as_text_beside_its_receipt(tianjin):
+    client = tianjin.test_client()
+    label = "数" * 190  # the longest label is 200 characters; a receipt carries it
+    sheet = "数据名称,数据类别,个人信息人数,敏感个人信息人数,是否重要数据\r\n" + label + ",AUTO.VEH.TRACK,0,0,否\r\n"
+    location, _page = results_of(client, upload(client, sheet.encode("utf-8")))
+    workbook = load_workbook(io.BytesIO(client.get(f"{location}.xlsx").data))
+    header = [cell.value for cell in workbook["核查结果"][1]]
+    row = workbook["核查结果"][2]
+    link = row[header.index("结论书")]
+    assert len(link.value) > 2079 and link.hyperlink is None and link.value.startswith("http://localhost/verify?")
+    assert link.value.endswith(row[header.index("回执")].value)
