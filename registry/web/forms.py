@@ -12,10 +12,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from registry.figures import parse_count, split_codes
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
 
-_SPLIT_CODES = re.compile(r"[;,，；、\s]+")
-_COUNT = re.compile(r"^[0-9][0-9,，\s]*(\.[0-9]+)?\s*(万|亿)?$")
 ROW_FIELD = re.compile(r"^(categories|attributes|items)\.(\d+)\.([a-z_]+)$")
 ROW_FIELDS = {
     "categories": ("code", "name_zh", "name_en"),
@@ -163,24 +162,6 @@ class FieldErrors:
 # --- values --------------------------------------------------------------------------------
 
 
-def parse_count(text: str | None) -> Any:
-    """``120,000``, ``12万`` or ``120000`` → 120000; blank → None; anything else as written (the schema names it)."""
-    if text is None:
-        return None
-    text = text.strip()
-    if not text:
-        return None
-    if _COUNT.match(text):
-        unit = 1
-        if text.endswith("万"):
-            unit, text = 10_000, text[:-1]
-        elif text.endswith("亿"):
-            unit, text = 100_000_000, text[:-1]
-        number = float(re.sub(r"[,，\s]", "", text)) * unit
-        return int(number) if number.is_integer() else number
-    return text
-
-
 def parse_figure(text: str | None, kind: str = "integer") -> Any:
     """A declared attribute's figure: a number, or for a boolean attribute yes/no."""
     if text is None or not text.strip():
@@ -196,11 +177,6 @@ def parse_figure(text: str | None, kind: str = "integer") -> Any:
 def parse_yes_no(text: str | None) -> bool | None:
     """``yes`` → True, ``no`` → False, anything else → None (not answered)."""
     return {"yes": True, "no": False}.get((text or "").strip().lower())
-
-
-def split_codes(text: str | None) -> list[str]:
-    """Codes separated by semicolons, commas or spaces (full-width ones too)."""
-    return [code for code in _SPLIT_CODES.split(text or "") if code]
 
 
 # --- the check form ------------------------------------------------------------------------
