@@ -1196,8 +1196,8 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
             doubts.append(
                 (
                     "it lies outside the sectors the record names, but the record does not name all the "
-                    "sectors the list covers (scope_complete is false)",
-                    "该类别不在记录所列领域之内，但记录未列明清单涵盖的全部领域（scope_complete为false）",
+                    "sectors the list covers",
+                    "该类别不在记录所列领域之内，但记录未列明清单涵盖的全部领域",
                 )
             )
         else:
@@ -1211,8 +1211,8 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
         lasting = True
         doubts.append(
             (
-                "this record holds only part of the list's items (items_complete is false)",
-                "本记录仅载有清单的部分条目（items_complete为false）",
+                "this record holds only part of the list's items",
+                "本记录仅载有清单的部分条目",
             )
         )
     out_of_scope = not in_scope and not lookup.broader_than_scope and not scope_unknown

@@ -715,7 +715,7 @@ def import_draft(
     result = import_spreadsheet(data, filename)
     if result.content is None:
         raise InvalidInput(
-            {"file": [str(problem) for problem in result.problems]},
+            {"file": [problem.as_message() for problem in result.problems]},
             detail=f"The file has {len(result.problems)} problem(s); nothing was stored.",
         )
     content = dict(result.content)

@@ -89,7 +89,7 @@ class FieldErrors:
             else:
                 known = [key for key in labels if path == key or path.startswith(key + ".")]
                 anchor = max(known, key=len) if known else path
-                text = labels.get(anchor, path)
+                text = labels.get(anchor) or _("其他填写内容")  # never a raw field path
             if anchor in seen:
                 merged = entries[seen[anchor]][2]
                 merged.extend(m for m in messages if m not in merged)

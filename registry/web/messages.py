@@ -83,7 +83,82 @@ MESSAGE_LABELS = {
     "before_order_effective": _l("不得早于《促进和规范数据跨境流动规定》施行之日（2024年3月22日）。"),
     "before_effective": _l("废止日期不得早于生效日期（%(date)s）。"),
     "version_missing": _l("请填写版本号（在电子表格“说明”工作表中，或在上传表单中）。"),
+    # registry/lists/spreadsheet.py: an imported list's problems (where they are: see file_problem_text)
+    "one_of_labels": _l("请填写以下之一：%(labels)s。"),
+    "unreadable_condition": _l(
+        "无法识别的条件“%(text)s”：应写作“属性 运算符 数值”，例如 personal_info_subjects >= 100000；多个条件以“;”分隔。"
+    ),
+    "unknown_sheet": _l("无法识别的工作表；工作表应为：%(sheets)s。"),
+    "second_sheet": _l("“%(sheet)s”工作表重复。"),
+    "no_items_sheet": _l("工作簿中没有条目工作表（%(sheet)s）。"),
+    "unreadable_sheet": _l("无法读取此工作表，文件可能已损坏。"),
+    "no_key": _l("填写了内容，但没有填写项目名称。"),
+    "unknown_key": _l("无法识别的项目“%(key)s”；项目应为：%(keys)s。"),
+    "given_twice": _l("“%(key)s”填写了两次（另见第%(row)s行）。"),
+    "not_text_file": _l("不是文本文件：请另存为 CSV（UTF-8）格式。"),
+    "no_header_row": _l("没有标题行：文件中没有条目表。"),
+    "invalid_csv": _l("不是有效的 CSV 文件。"),
+    "expected_key_line": _l("此行应写作“# 项目: 内容”。"),
+    "too_many_fields": _l("字段过多：应写作“%(line)s”。"),
+    "empty_sheet": _l("工作表为空：第一行须为标题：%(columns)s。"),
+    "unknown_column": _l("无法识别的列；列应为：%(columns)s。"),
+    "duplicate_column": _l("“%(column)s”列重复。"),
+    "missing_column": _l("缺少此列。"),
+    "too_many_items": _l("行数过多：一个清单最多%(max)s个条目。"),
+    "no_header": _l("没有标题的列中填写了内容（第%(columns)s列）。"),
+    "no_such_level": _l("类别%(category)s没有“%(column)s”这一级：请将此单元格留空。"),
+    "name_mismatch": _l(
+        "“%(given)s”不是类别%(code)s的名称（已列明的名称为“%(declared)s”）：请修改其中之一，或将此单元格留空。"
+    ),
+    "name_differs": _l("类别%(code)s在前面的行中名为“%(name)s”：每个类别只能有一个名称。"),
+    "category_unnamed": _l("类别%(code)s没有名称：请填写“%(column)s”列，或在“%(declare)s”中列出各类别。"),
+    # registry/workbooks.py
+    "unreadable_workbook": _l("不是可读取的 XLSX 工作簿。"),
+    "workbook_too_large": _l("工作簿过大或压缩异常，未读取。请拆分文件后上传。"),
+    "sheet_too_long": _l("工作表行数过多：最多读取%(max)s行。"),
+    "sheet_too_wide": _l("工作表列数过多：最多读取%(max)s列。"),
 }
+
+
+def content_field_labels() -> dict[str, str]:
+    """A list version's fields and their columns, as the draft editor names them (keys: request paths)."""
+    return {
+        "version": _("版本号"), "title": _("清单名称"), "scope": _("适用范围"),
+        "excludes_ciio": _("清单载明：关键信息基础设施运营者不适用本清单"),
+        "items_complete": _("本登记收录了清单的全部条目"),
+        "scope_complete": _("适用范围列明了清单涵盖的全部行业或场景"),
+        "categories": _("类别表"), "categories.code": _("代码"), "categories.name_zh": _("中文名称"),
+        "categories.name_en": _("英文名称"),
+        "attributes": _("属性表"), "attributes.name": _("属性名"), "attributes.type": _("类型"),
+        "attributes.label_zh": _("中文名称"), "attributes.label_en": _("英文名称"),
+        "items": _("条目"), "items.code": _("条目代码"), "items.category": _("所属类别代码"),
+        "items.name_zh": _("中文名称"), "items.name_en": _("英文名称"), "items.level": _("数据级别"),
+        "items.mechanism": _("出境机制"), "items.conditions": _("适用条件"), "items.description": _("描述"),
+    }  # fmt: skip
+
+
+def _context_label(part: str, labels: dict[str, str]) -> str:
+    # A key or header as the file writes it stays; a content field's own name gets its label.
+    for key in (part, f"categories.{part}", f"attributes.{part}"):
+        if key in labels:
+            return labels[key]
+    return part
+
+
+def file_problem_text(message: Any) -> str:
+    """One problem of an imported file: where (sheet, row, column as the file shows them) and what."""
+    params = message.params
+    place = [params["sheet"]]
+    if params.get("row"):
+        place.append(_("第%(row)s行", row=params["row"]))
+    if params.get("column"):
+        place.append(params["column"])
+    labels = content_field_labels()
+    what = [_context_label(part, labels) for part in params.get("context") or ()]
+    if params.get("condition"):
+        what.append(_("第%(number)s个条件", number=params["condition"]))
+    what.append(reader_text(params["problem"]))
+    return " · ".join(part for part in place if part) + _("：") + _("：").join(what)
 
 
 def _value(value: Any) -> str:
@@ -97,7 +172,10 @@ def _value(value: Any) -> str:
 
 def reader_text(message: Any) -> str:
     """``message`` in the reader's language: its code's label, filled with its values."""
-    label = MESSAGE_LABELS.get(getattr(message, "code", None))
+    code = getattr(message, "code", None)
+    if code in COMPOSED:
+        return COMPOSED[code](message)
+    label = MESSAGE_LABELS.get(code)
     if label is None:
         return str(message)
     return str(label) % _Values(message.params)
@@ -108,3 +186,7 @@ class _Values(dict):
 
     def __getitem__(self, name: str) -> str:
         return _value(super().__getitem__(name))
+
+
+# Messages made of others, with a place: rendered by a function rather than one label.
+COMPOSED = {"file_problem": file_problem_text}

@@ -9,6 +9,7 @@ a Chinese page in English, an English page in Chinese, or the API in anything bu
 from __future__ import annotations
 
 import ast
+import io
 import re
 from html import unescape
 from pathlib import Path
@@ -20,7 +21,7 @@ from registry.checks import schemas as check_schemas
 from registry.fields import RegistrySchema
 from registry.lists import schemas as list_schemas
 from registry.messages import Message
-from registry.web.messages import MESSAGE_LABELS, reader_text
+from registry.web.messages import COMPOSED, MESSAGE_LABELS, reader_text
 from registry.zones import schemas as zone_schemas
 from tests.lifecycle_helpers import Tianjin
 from tests.web.conftest import post_form, sign_in
@@ -52,7 +53,7 @@ def _codes_in_source() -> set[str]:
 def test_every_code_in_the_source_has_a_label_in_both_languages(app):
     codes = _codes_in_source()
     assert {"required", "one_of", "duplicate_code", "before_filing", "not_count"} <= codes  # the scan finds them
-    assert codes - set(MESSAGE_LABELS) == set()
+    assert codes - set(MESSAGE_LABELS) - set(COMPOSED) == set()
     for language in ("zh", "en"):
         with app.test_request_context(headers={"Cookie": f"registry_lang={language}"}):
             for code, label in MESSAGE_LABELS.items():
@@ -243,3 +244,58 @@ def test_draft_editor_messages_follow_the_page_language(app, admin, changes, zh,
     assert en_part in summary and not CJK.search(summary.replace("说明", "")), summary
     assert api not in en_page
     admin.set_cookie("registry_lang", "zh")
+
+
+# --- the staff import page ------------------------------------------------------------------
+
+BROKEN_CSV = (
+    "# version: 2030\n# title: 测试清单\n# scope: AUTO\n# bogus: 1\n"
+    "领域 sector,类别代码 category code,编号 code,数据项 item,级别 level,管理要求 mechanism,触发条件 conditions\n"
+    "汽车,AUTO,A-1,车辆数据,重要级,security_assessment,vehicle_count >> 5\n"
+).encode()
+# What the file gets wrong, on the Chinese page and on the English one.
+IMPORT_ZH = ("list.csv · 第4行：无法识别的项目“bogus”",
+             "list.csv · 第6行 · 级别 level：请填写以下之一：重要数据、个人信息、敏感个人信息",
+             "无法识别的条件“vehicle_count >> 5”")  # fmt: skip
+IMPORT_EN = ("list.csv · row 4: Unknown key “bogus”", "list.csv · row 6 · 级别 level: Enter one of: 重要数据, 个人信息",
+             "Cannot read the condition “vehicle_count >> 5”")  # fmt: skip
+
+
+def test_import_problems_follow_the_page_language_and_the_api_keeps_its_english(app, admin, people):
+    url = "/staff/zones/CN-TJ-FTZ/drafts/import"
+    pages = {}
+    for language in ("zh", "en"):
+        admin.set_cookie("registry_lang", language)
+        data = {"file": (io.BytesIO(BROKEN_CSV), "list.csv")}
+        response = post_form(admin, url, data, content_type="multipart/form-data")
+        assert response.status_code == 422
+        pages[language] = text(response).split('class="error-summary', 1)[1].split("</div>", 1)[0]
+    admin.set_cookie("registry_lang", "zh")
+    for expected in IMPORT_ZH:
+        assert expected in pages["zh"], pages["zh"]
+    for expected in IMPORT_EN:
+        assert expected in pages["en"], pages["en"]
+    for phrase in ("无法识别", "请填写以下之一", "第6行"):
+        assert phrase not in pages["en"]
+    for phrase in ("Unknown key", "Enter one of", "row 6", "In Chinese", "Cannot read"):
+        assert phrase not in pages["zh"]
+    # The API answers the same file with the problems' English, as before.
+    token = people["tianjin-admin"]
+    answer = app.test_client().post(
+        "/api/v1/zones/CN-TJ-FTZ/lists/import",
+        data={"file": (io.BytesIO(BROKEN_CSV), "list.csv")},
+        headers={"Authorization": f"Bearer {token}"},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"]["file"] == [
+        "list.csv, row 4: Unknown key 'bogus'; the keys are 自贸试验区 zone, 版本 version, 状态 status, "
+        "生效日期 effective_from, 废止日期 revoked_on, 摘要 digest, 标题 title, 适用范围 scope, "
+        "关键信息基础设施运营者不适用 excludes_ciio, 条目完整 items_complete, 适用范围完整 scope_complete, "
+        "类别 category, 属性 attribute.",
+        "list.csv, row 6, 触发条件 conditions: Cannot read the condition 'vehicle_count >> 5': write attribute, "
+        "operator (>=, >, <=, <, ==; or ≥, ≤) and a number or true/false, e.g. `personal_info_subjects >= 100000`; "
+        "separate conditions with ';'.",
+        "list.csv, row 6, 级别 level: Must be one of: important_data, personal_information, "
+        "sensitive_personal_information. In Chinese: 重要数据, 个人信息, 敏感个人信息.",
+    ]
