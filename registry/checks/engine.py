@@ -1199,7 +1199,7 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
             doubts.append(
                 (
                     "it lies outside the sectors the record names, but the record does not name all the "
-                    "sectors the list covers",
+                    "sectors the list covers (scope_complete is false)",
                     "该类别不在记录所列领域之内，但记录未列明清单涵盖的全部领域",
                 )
             )
@@ -1214,7 +1214,7 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
         lasting = True
         doubts.append(
             (
-                "this record holds only part of the list's items",
+                "this record holds only part of the list's items (items_complete is false)",
                 "本记录仅载有清单的部分条目",
             )
         )
