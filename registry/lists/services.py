@@ -540,7 +540,10 @@ def record_filing(
     version = _version_for_action(session, zone, version_label, if_match)
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
-        raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
+        raise Conflict(
+            Message(f"{authority} has already filed version {version.version} of {zone.code}.", "already_filed",
+                    authority=authority)
+        )  # fmt: skip
     new_status = next_status("file", version.status, authorities_on_file=on_file | {authority})
     filed_on = filed_on or clock.today()
     # v1.1: no filing dated in the future, nor before the approval it files.

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from registry.web.formats import format_date
+from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
 
 # One label per code; the placeholders are the message's own ``params``.
 MESSAGE_LABELS = {
@@ -112,6 +112,16 @@ MESSAGE_LABELS = {
     ),
     "name_differs": _l("类别%(code)s在前面的行中名为“%(name)s”：每个类别只能有一个名称。"),
     "category_unnamed": _l("类别%(code)s没有名称：请填写“%(column)s”列，或在“%(declare)s”中列出各类别。"),
+    # registry/lists/lifecycle.py and services.py: a step the version's state does not allow
+    "cannot_edit": _l("只有草稿可以修改；此版本的状态为“%(status)s”，内容已冻结。"),
+    "cannot_submit": _l("只有草稿可以提交审批；此版本的状态为“%(status)s”。"),
+    "cannot_approve": _l("只有已提交审批的版本可以批准；此版本的状态为“%(status)s”。"),
+    "cannot_reject": _l("只有已提交审批的版本可以退回修改；此版本的状态为“%(status)s”。"),
+    "cannot_file": _l("只有已批准的版本可以备案；此版本的状态为“%(status)s”。"),
+    "cannot_publish": _l("只有已向国家网信部门和国家数据管理部门备案的版本可以发布；此版本的状态为“%(status)s”。"),
+    "cannot_revoke": _l("只有已发布的版本可以废止；此版本的状态为“%(status)s”。"),
+    "cannot_withdraw": _l("只有草稿可以撤回；此版本的状态为“%(status)s”，将保留在记录中。"),
+    "already_filed": _l("%(authority)s已为此版本备案。"),
     # registry/workbooks.py
     "unreadable_workbook": _l("不是可读取的 XLSX 工作簿。"),
     "workbook_too_large": _l("工作簿过大或压缩异常，未读取。请拆分文件后上传。"),
@@ -161,8 +171,14 @@ def file_problem_text(message: Any) -> str:
     return " · ".join(part for part in place if part) + _("：") + _("：").join(what)
 
 
-def _value(value: Any) -> str:
-    """A message's value as the reader writes it: dates in words, lists with the language's separator."""
+# Values that are codes, named in the reader's language by the pages' own tables.
+_CODED_VALUES = {"status": STATUS_LABELS, "authority": AUTHORITY_LABELS}
+
+
+def _value(value: Any, name: str = "") -> str:
+    """A message's value as the reader writes it: dates in words, codes named, lists with the language's separator."""
+    if name in _CODED_VALUES:
+        return label(_CODED_VALUES[name], value)
     if isinstance(value, date):
         return format_date(value)
     if isinstance(value, Iterable) and not isinstance(value, str):
@@ -185,7 +201,7 @@ class _Values(dict):
     """The message's values, each written for the reader only if the label names it."""
 
     def __getitem__(self, name: str) -> str:
-        return _value(super().__getitem__(name))
+        return _value(super().__getitem__(name), name)
 
 
 # Messages made of others, with a place: rendered by a function rather than one label.

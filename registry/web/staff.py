@@ -49,7 +49,7 @@ MAX_ADDED_ROWS = 50  # blank rows one "add rows" press may add to the draft edit
 
 def _refused(error: Exception) -> str:
     if isinstance(error, Conflict):
-        return _("当前状态不允许此操作：%(detail)s", detail=error.detail)
+        return _("当前状态不允许此操作：%(detail)s", detail=reader_text(error.detail))
     if isinstance(error, PreconditionFailed):
         return _("该草稿已被他人修改，请重新打开后再编辑。")
     return str(error)

@@ -299,3 +299,19 @@ def test_import_problems_follow_the_page_language_and_the_api_keeps_its_english(
         "list.csv, row 6, 级别 level: Must be one of: important_data, personal_information, "
         "sensitive_personal_information. In Chinese: 重要数据, 个人信息, 敏感个人信息.",
     ]
+
+
+def test_a_step_the_state_does_not_allow_is_refused_in_the_page_language(app, admin):
+    post_form(admin, "/staff/zones/CN-TJ-FTZ/drafts/new", _draft())
+    version_url, submit = "/zones/CN-TJ-FTZ/lists/2026", "/staff/zones/CN-TJ-FTZ/lists/2026/submit"
+    assert post_form(admin, submit, token_from=version_url).status_code == 303
+    flashes = {}
+    for language in ("zh", "en"):
+        admin.set_cookie("registry_lang", language)
+        again = post_form(admin, submit, token_from=version_url)  # a second submission: the state refuses it
+        assert again.status_code == 303
+        flashes[language] = text(admin.get(version_url))
+    admin.set_cookie("registry_lang", "zh")
+    assert "只有草稿可以提交审批；此版本的状态为“已提交审批”" in flashes["zh"]
+    assert "Only a draft can be submitted; this version is “Submitted for approval”" in flashes["en"]
+    assert "this version is submitted." not in flashes["zh"] + flashes["en"]  # the API's English
