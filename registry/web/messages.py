@@ -191,10 +191,10 @@ def reader_text(message: Any) -> str:
     code = getattr(message, "code", None)
     if code in COMPOSED:
         return COMPOSED[code](message)
-    label = MESSAGE_LABELS.get(code)
-    if label is None:
+    template = MESSAGE_LABELS.get(code)
+    if template is None:
         return str(message)
-    return str(label) % _Values(message.params)
+    return str(template) % _Values(message.params)
 
 
 class _Values(dict):
