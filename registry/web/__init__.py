@@ -10,7 +10,16 @@ from __future__ import annotations
 from flask import Flask
 
 from registry.web import (  # noqa: F401  (routes)
-    auth, checking, errors, i18n, inventory, pages, security, sitemeta, staff, templating,
+    auth,
+    checking,
+    errors,
+    i18n,
+    inventory,
+    pages,
+    security,
+    sitemeta,
+    staff,
+    templating,
 )
 from registry.web.blueprint import bp
 
