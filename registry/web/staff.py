@@ -38,6 +38,7 @@ from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import STATUS_LABELS, format_date, label
 from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
+from registry.web.messages import content_field_labels, reader_text
 from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
@@ -48,7 +49,7 @@ MAX_ADDED_ROWS = 50  # blank rows one "add rows" press may add to the draft edit
 
 def _refused(error: Exception) -> str:
     if isinstance(error, Conflict):
-        return _("当前状态不允许此操作：%(detail)s", detail=error.detail)
+        return _("当前状态不允许此操作：%(detail)s", detail=reader_text(error.detail))
     if isinstance(error, PreconditionFailed):
         return _("该草稿已被他人修改，请重新打开后再编辑。")
     return str(error)
@@ -181,6 +182,7 @@ def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: L
         levels=LEVELS,
         mechanisms=MECHANISMS,
         attribute_types=ATTRIBUTE_TYPES,
+        labels=content_field_labels(),
         blank={kind: blank_row(kind) for kind in ("categories", "attributes", "items")},
     )
     return body, status
@@ -300,12 +302,11 @@ def import_draft(zone: str):
         )
     except InvalidInput as error:
         session.rollback()
-        flat = flatten_errors(error.errors)
-        context["problems"] = [
-            message if path == "file" else f"{path}: {message}"
-            for path, messages in flat.items()
-            for message in messages
-        ]
+        # The file's problems say where they are themselves; others (the version label) are named by their field.
+        others = FieldErrors(flatten_errors({key: value for key, value in error.errors.items() if key != "file"}))
+        context["problems"] = [reader_text(problem) for problem in error.errors.get("file", [])]
+        for _anchor, field, messages in others.summary(content_field_labels()):
+            context["problems"].append(field + _("：") + " ".join(messages))
         return render_template("web/staff/import.html", **context), 422
     except Conflict:
         session.rollback()
