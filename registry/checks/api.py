@@ -13,6 +13,8 @@ from registry.api import Blueprint, document_errors
 from registry.checks import inventory, services
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
+    EXPLANATION_FORMS,
+    BatchOptionsSchema,
     BatchRequestSchema,
     BatchResultSchema,
     CheckRequestSchema,
@@ -118,7 +120,9 @@ class Batch(MethodView):
         {"name": name, "in": "query", "required": False, "schema": {"type": kind},
          "description": "CSV bodies only (ignored with a JSON body, but an invalid value is still 422)"}
         for name, kind in (("zone", "string"), ("on", "string"), ("in_zone", "boolean"), ("ciio", "boolean"))
-    ])  # fmt: skip
+    ] + [{"name": "explanations", "in": "query", "required": False,
+          "schema": {"type": "string", "enum": list(EXPLANATION_FORMS), "default": "full"},
+          "description": BatchOptionsSchema().fields["explanations"].metadata["description"]}])  # fmt: skip
     # One 200, in two forms (the view answers itself, so there is no blp.response to serialise).
     @blp.doc(responses={"200": {
         "description": "The results in order; with Accept: text/csv, the input columns followed by them",
@@ -128,8 +132,9 @@ class Batch(MethodView):
     @_errors(400, 404, 413, 415, 422, 429)
     def post(self):
         """Check many datasets at once (JSON or CSV); an invalid dataset gets its own errors."""
+        explanations = _explanations()
         if request.mimetype == "text/csv":
-            return self._csv()
+            return self._csv(explanations)
         _refuse_invalid_query()
         batch = load_json(_batch_schema)
         if len(batch["datasets"]) > _max_batch():
@@ -148,9 +153,9 @@ class Batch(MethodView):
                 "important_data",
             ]
             return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
-        return jsonify(services.batch_body(results))
+        return jsonify(services.batch_body(results, explanations))
 
-    def _csv(self):
+    def _csv(self, explanations: str):
         try:
             query = CsvBatchQuerySchema().load(request.args)
         except ValidationError as error:
@@ -172,7 +177,23 @@ class Batch(MethodView):
         )  # fmt: skip
         if _wants_csv():
             return Response(inventory.write_csv(header, rows, results), mimetype="text/csv")
-        return jsonify(services.batch_body(results))
+        return jsonify(services.batch_body(results, explanations))
+
+
+_options_schema = BatchOptionsSchema()
+
+
+def _explanations() -> str:
+    """The batch's ``explanations`` query parameter: ``full`` (the default) or ``shared``.
+
+    :raise InvalidInput: 422 under ``explanations`` for any other value, or for one given twice.
+    """
+    if len(request.args.getlist("explanations")) > 1:
+        raise InvalidInput({"explanations": ["Given more than once."]})
+    try:
+        return _options_schema.load(request.args)["explanations"]
+    except ValidationError as error:
+        raise InvalidInput(error.normalized_messages()) from None
 
 
 _csv_query_schema = CsvBatchQuerySchema()

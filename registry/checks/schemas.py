@@ -189,6 +189,24 @@ class CsvBatchQuerySchema(RegistrySchema):
     ciio = fields.Boolean(required=True)
 
 
+EXPLANATION_FORMS = ("full", "shared")
+
+
+class BatchOptionsSchema(RegistrySchema):
+    """Query parameters of either form of batch (JSON or CSV body)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    explanations = fields.String(
+        load_default="full",
+        validate=validate.OneOf(EXPLANATION_FORMS),
+        metadata={"description": "`full` (default): each result's explanation entries carry their text in "
+                  "place, as a single check's do. `shared`: each distinct text once, under the answer's `texts`, "
+                  "and each entry refers to it by `text_ref` instead of carrying `text` and `text_zh`"},
+    )  # fmt: skip
+
+
 class ListRefSchema(ma.Schema):
     zone = fields.String()
     version = fields.String()
@@ -222,6 +240,10 @@ class ExplanationSchema(ma.Schema):
     quote_zh = fields.String(metadata={"description": "Single checks: the article's Chinese text"})
     quote_en = fields.String()
     quote = fields.String(metadata={"description": "Batches: key of the text in the batch's `quotes`"})
+    text_ref = fields.String(
+        metadata={"description": "Batches asked with `explanations=shared`: key of `text` and `text_zh` in the "
+                  "batch's `texts`, in their place"}
+    )
     missing = fields.List(fields.String())
 
 
@@ -270,12 +292,23 @@ class QuoteSchema(ma.Schema):
     en = fields.String()
 
 
+class SharedTextSchema(ma.Schema):
+    en = fields.String()
+    zh = fields.String()
+
+
 class BatchResultSchema(ma.Schema):
     results = fields.List(fields.Nested(CheckResultSchema))
     quotes = fields.Dict(
         keys=fields.String(),
         values=fields.Nested(QuoteSchema),
         metadata={"description": "Article texts quoted by the results' explanation entries (their `quote` key)"},
+    )
+    texts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(SharedTextSchema),
+        metadata={"description": "Only with `explanations=shared`: each distinct explanation text once, in "
+                  "English (`en`, an entry's `text`) and Chinese (`zh`, its `text_zh`), by `text_ref` key"},
     )
 
 

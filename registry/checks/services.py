@@ -236,17 +236,36 @@ def run_batch(
     return results
 
 
-def batch_body(results: list[dict[str, Any]]) -> dict[str, Any]:
+SHARED_TEXTS = "shared"  # ``?explanations=shared``: each distinct explanation text once, under ``texts``
+
+
+def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dict[str, Any]:
     """Return ``{"results", "quotes"}``: each quoted article text once, not once per dataset.
 
     A batch's results repeat the same article quotes thousands of times; each explanation entry
     keeps its article number and its own reasoning, and refers to its quote by key
     (``"quote": "q3"``), which ``quotes`` maps to ``{"zh", "en"}``.
+
+    With ``explanations="shared"`` (the caller asked for it: v1's results carry their reasoning in
+    place) the reasoning is sent once too: each explanation entry carries ``"text_ref": "t2"``
+    instead of ``text`` and ``text_zh``, and ``texts`` maps each key to ``{"en", "zh"}``; putting
+    the texts back in place gives the full answer. Rows with the same facts then share all their
+    prose, as an inventory's rows mostly do.
     """
     keys: dict[tuple[str, str], str] = {}
     quotes: dict[str, dict[str, str]] = {}
+    shared = explanations == SHARED_TEXTS
+    text_keys: dict[tuple[str, str], str] = {}
+    texts: dict[str, dict[str, str]] = {}
     for result in results:
         for entry in result.get("explanation", ()):
+            if shared and "text" in entry:
+                reasoning = (entry.pop("text"), entry.pop("text_zh", ""))
+                key = text_keys.get(reasoning)
+                if key is None:
+                    key = text_keys[reasoning] = f"t{len(text_keys) + 1}"
+                    texts[key] = {"en": reasoning[0], "zh": reasoning[1]}
+                entry["text_ref"] = key
             if "quote_zh" not in entry:
                 continue
             text = (entry.pop("quote_zh"), entry.pop("quote_en", ""))
@@ -255,4 +274,4 @@ def batch_body(results: list[dict[str, Any]]) -> dict[str, Any]:
                 key = keys[text] = f"q{len(keys) + 1}"
                 quotes[key] = {"zh": text[0], "en": text[1]}
             entry["quote"] = key
-    return {"results": results, "quotes": quotes}
+    return {"results": results, "quotes": quotes, **({"texts": texts} if shared else {})}
