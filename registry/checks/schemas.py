@@ -201,9 +201,11 @@ class BatchOptionsSchema(RegistrySchema):
     explanations = fields.String(
         load_default="full",
         validate=validate.OneOf(EXPLANATION_FORMS),
-        metadata={"description": "`full` (default): each result's explanation entries carry their text in "
-                  "place, as a single check's do. `shared`: each distinct text once, under the answer's `texts`, "
-                  "and each entry refers to it by `text_ref` instead of carrying `text` and `text_zh`"},
+        metadata={"description": "`full` (default): each result carries its reasoning in place, as a single "
+                  "check's does. `shared`: each distinct piece of reasoning once, in the answer's list `texts`; "
+                  "explanation entries carry `text_refs` and `text_zh_refs` instead of `text` and `text_zh`, and "
+                  "`article6` carries `reason_refs` instead of `reason`: indexes into `texts`, whose pieces "
+                  "joined in order are the text"},
     )  # fmt: skip
 
 
@@ -220,6 +222,13 @@ class Article6Schema(ma.Schema):
     list = fields.Nested(ListRefSchema, allow_none=True)
     matched_items = fields.List(fields.String())
     reason = fields.String()
+    reason_refs = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "Batches asked with `explanations=shared`: `reason` is the pieces of the "
+            "batch's `texts` at these indexes, joined in order"
+        },
+    )
     unknown_categories = fields.List(
         fields.String(),
         metadata={"description": "The dataset's codes that no category of the version in force covers or is "
@@ -240,10 +249,14 @@ class ExplanationSchema(ma.Schema):
     quote_zh = fields.String(metadata={"description": "Single checks: the article's Chinese text"})
     quote_en = fields.String()
     quote = fields.String(metadata={"description": "Batches: key of the text in the batch's `quotes`"})
-    text_ref = fields.String(
-        metadata={"description": "Batches asked with `explanations=shared`: key of `text` and `text_zh` in the "
-                  "batch's `texts`, in their place"}
+    text_refs = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "Batches asked with `explanations=shared`: `text` is the pieces of the batch's "
+            "`texts` at these indexes, joined in order"
+        },
     )
+    text_zh_refs = fields.List(fields.Integer(), metadata={"description": "The same for `text_zh`"})
     missing = fields.List(fields.String())
 
 
@@ -292,11 +305,6 @@ class QuoteSchema(ma.Schema):
     en = fields.String()
 
 
-class SharedTextSchema(ma.Schema):
-    en = fields.String()
-    zh = fields.String()
-
-
 class BatchResultSchema(ma.Schema):
     results = fields.List(fields.Nested(CheckResultSchema))
     quotes = fields.Dict(
@@ -304,11 +312,12 @@ class BatchResultSchema(ma.Schema):
         values=fields.Nested(QuoteSchema),
         metadata={"description": "Article texts quoted by the results' explanation entries (their `quote` key)"},
     )
-    texts = fields.Dict(
-        keys=fields.String(),
-        values=fields.Nested(SharedTextSchema),
-        metadata={"description": "Only with `explanations=shared`: each distinct explanation text once, in "
-                  "English (`en`, an entry's `text`) and Chinese (`zh`, its `text_zh`), by `text_ref` key"},
+    texts = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Only with `explanations=shared`: each distinct piece of the results' reasoning "
+            "once, at the index `text_refs`, `text_zh_refs` and `reason_refs` name"
+        },
     )
 
 

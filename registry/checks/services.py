@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -236,7 +237,39 @@ def run_batch(
     return results
 
 
-SHARED_TEXTS = "shared"  # ``?explanations=shared``: each distinct explanation text once, under ``texts``
+SHARED_TEXTS = "shared"  # ``?explanations=shared``: each distinct piece of prose once, under ``texts``
+# Where the reasoning is cut into shared pieces: around each figure of two or more digits, and after a
+# clause or sentence ends. Any cut would do (the pieces joined give the text back exactly); these
+# leave a dataset's own figures as the only pieces new from row to row.
+_FIGURES = re.compile(r"(\d[\d,]*\d)")
+_CLAUSE_ENDS = re.compile(r"(?<=[;.:] )|(?<=[；。：])")
+
+
+class _SharedTexts:
+    """The ``texts`` table of a compact batch answer: each piece of prose once, by its index."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self._index: dict[str, int] = {}
+        self._split: dict[str, list[int]] = {}
+
+    def refs(self, text: str) -> list[int]:
+        """The indexes of ``text``'s pieces, in order: ``"".join(texts[i] for i in refs) == text``."""
+        found = self._split.get(text)
+        if found is not None:
+            return found
+        refs = []
+        for part in _FIGURES.split(text):
+            for piece in _CLAUSE_ENDS.split(part):
+                if not piece:
+                    continue
+                index = self._index.get(piece)
+                if index is None:
+                    index = self._index[piece] = len(self.texts)
+                    self.texts.append(piece)
+                refs.append(index)
+        self._split[text] = refs
+        return refs
 
 
 def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dict[str, Any]:
@@ -247,25 +280,22 @@ def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dic
     (``"quote": "q3"``), which ``quotes`` maps to ``{"zh", "en"}``.
 
     With ``explanations="shared"`` (the caller asked for it: v1's results carry their reasoning in
-    place) the reasoning is sent once too: each explanation entry carries ``"text_ref": "t2"``
-    instead of ``text`` and ``text_zh``, and ``texts`` maps each key to ``{"en", "zh"}``; putting
-    the texts back in place gives the full answer. Rows with the same facts then share all their
-    prose, as an inventory's rows mostly do.
+    place) the reasoning is sent once too. Each text is cut into pieces (clauses, and the figures in
+    them), each distinct piece is sent once in the list ``texts``, and the result refers to them by
+    index, in order: an explanation entry's ``text_refs`` and ``text_zh_refs`` in place of ``text``
+    and ``text_zh``, ``article6``'s ``reason_refs`` in place of ``reason``. Joining the pieces gives
+    the full answer back; only a dataset's own figures are new from row to row.
     """
     keys: dict[tuple[str, str], str] = {}
     quotes: dict[str, dict[str, str]] = {}
-    shared = explanations == SHARED_TEXTS
-    text_keys: dict[tuple[str, str], str] = {}
-    texts: dict[str, dict[str, str]] = {}
+    shared = _SharedTexts() if explanations == SHARED_TEXTS else None
     for result in results:
+        if shared is not None and "reason" in result.get("article6", ()):
+            result["article6"]["reason_refs"] = shared.refs(result["article6"].pop("reason"))
         for entry in result.get("explanation", ()):
-            if shared and "text" in entry:
-                reasoning = (entry.pop("text"), entry.pop("text_zh", ""))
-                key = text_keys.get(reasoning)
-                if key is None:
-                    key = text_keys[reasoning] = f"t{len(text_keys) + 1}"
-                    texts[key] = {"en": reasoning[0], "zh": reasoning[1]}
-                entry["text_ref"] = key
+            if shared is not None and "text" in entry:
+                entry["text_refs"] = shared.refs(entry.pop("text"))
+                entry["text_zh_refs"] = shared.refs(entry.pop("text_zh", ""))
             if "quote_zh" not in entry:
                 continue
             text = (entry.pop("quote_zh"), entry.pop("quote_en", ""))
@@ -274,4 +304,4 @@ def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dic
                 key = keys[text] = f"q{len(keys) + 1}"
                 quotes[key] = {"zh": text[0], "en": text[1]}
             entry["quote"] = key
-    return {"results": results, "quotes": quotes, **({"texts": texts} if shared else {})}
+    return {"results": results, "quotes": quotes, **({"texts": shared.texts} if shared is not None else {})}
