@@ -219,7 +219,7 @@ def profile_top(path: Path, count: int = 14) -> str:
 def _frame(frame: str) -> str:
     """``dispatch_request (flask/app.py:865)`` → ``dispatch_request (flask/app.py)``, site-packages left out."""
     name, _, where = frame.partition(" (")
-    where = re.sub(r":\d+\)$", "", where.rstrip(")"))
+    where = re.sub(r":\d+$", "", where.rstrip(")"))
     where = re.sub(r".*/site-packages/", "", where)
     where = re.sub(r".*/(registry/)", r"\1", where)
     return f"{name} ({where})" if where else name

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from registry import clock, metrics
 from registry.checks.engine import CheckRequest, Cumulative, Dataset, Processor, determine
+from registry.checks.fastload import plain_valid_dataset
 from registry.checks.index import CompiledList, compile_list
 from registry.checks.receipts import issue_receipt
 from registry.checks.schemas import BatchDatasetSchema
@@ -224,12 +225,14 @@ def run_batch(
     for index, raw in enumerate(datasets, start=1):
         if index % _YIELD_EVERY == 0:
             time.sleep(0)  # under gevent, let the worker's other connections (/healthz) run between datasets
-        label = raw.get("label") if isinstance(raw, dict) else None
-        try:
-            dataset = _dataset_schema.load(raw)
-        except ValidationError as error:
-            results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
-            continue
+        dataset = plain_valid_dataset(raw)  # about 3 µs instead of the schema's 75 µs (registry.checks.fastload)
+        if dataset is None:
+            try:
+                dataset = _dataset_schema.load(raw)  # anything the fast path does not vouch for: the schema's errors
+            except ValidationError as error:
+                label = raw.get("label") if isinstance(raw, dict) else None
+                results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
+                continue
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
         results.append(_check_one(compiled, request, on, secret_key, checked_at))
     metrics.count_batch(len(results))
