@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from registry import clock
 from registry.api import Blueprint, document_errors
 from registry.checks import inventory, services
+from registry.checks.fastload import plain_valid_check
 from registry.checks.receipts import verify_receipt
 from registry.checks.schemas import (
     EXPLANATION_FORMS,
@@ -88,7 +89,9 @@ class Check(MethodView):
     @_errors(400, 404, 413, 415, 422, 429)
     def post(self):
         """Check one dataset: Article 6 against the list in force, then Articles 3–8, with a signed receipt."""
-        checked = load_json(_check_schema)
+        checked = plain_valid_check(request.get_json())  # 5 µs instead of the schema's 77 µs (registry.checks.fastload)
+        if checked is None:
+            checked = load_json(_check_schema)  # anything the fast path does not vouch for: the schema's errors
         # Returned as it is (the schema documents it): the engine's result is already plain JSON.
         return jsonify(services.run_check(get_session(), checked, current_app.config["SECRET_KEY"]).result)
 

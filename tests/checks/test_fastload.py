@@ -1,8 +1,8 @@
-"""The batch's fast path validates exactly as the schema does (hypothesis, random valid and invalid datasets).
+"""The fast paths validate exactly as the schemas do (hypothesis, random valid and invalid requests).
 
-For any dataset: the fast path either vouches for it with the very dict ``BatchDatasetSchema().load``
-returns, or leaves it to the schema; so a batch (fast path, then the schema for what it leaves)
-answers each dataset, errors included, as the schema alone does.
+For any batch dataset or single check request: the fast path either vouches for it with the very
+dict the schema's ``load`` returns, or leaves it to the schema; so the API (fast path, then the
+schema for what it leaves) answers each request, errors included, as the schema alone does.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from registry.checks.engine import GROUNDS
-from registry.checks.fastload import plain_valid_dataset
-from registry.checks.schemas import BatchDatasetSchema
+from registry.checks.engine import GROUNDS, ORDER_IN_FORCE_FROM
+from registry.checks.fastload import plain_valid_check, plain_valid_dataset
+from registry.checks.schemas import BatchDatasetSchema, CheckRequestSchema
 from registry.fields import LARGEST_FIGURE
 
 SCHEMA = BatchDatasetSchema()
+CHECK_SCHEMA = CheckRequestSchema()
 
 # Values near every edge the schema draws, and values of the wrong type for each field.
 counts = st.one_of(
@@ -179,3 +180,83 @@ def test_the_random_datasets_reach_both_paths():
 @pytest.mark.parametrize("raw", [VALID, VALID | {"label": "行", "grounds": ["marketing"], "attributes": {"n": 3}}])
 def test_a_plain_dataset_takes_the_fast_path(raw):
     assert plain_valid_dataset(raw) == SCHEMA.load(raw)
+
+
+@st.composite
+def check_requests(draw: st.DrawFn) -> Any:
+    """A single check request: valid half the time, else one part wrong, missing or extra."""
+    dataset = draw(valid_datasets())
+    cumulative, own_grounds = dataset.pop("cumulative", None), dataset.pop("grounds", None)
+    body: dict[str, Any] = {"zone": draw(st.sampled_from(["CN-TJ-FTZ", "CN-HI-FTP", "Z"])),
+                            "processor": {"in_zone": draw(st.booleans()), "ciio": draw(st.booleans())},
+                            "dataset": dataset}  # fmt: skip
+    for name, value in (("cumulative", cumulative), ("grounds", own_grounds)):
+        if value is not None:
+            body[name] = value
+    if draw(st.booleans()):
+        body["on"] = draw(st.one_of(st.none(), st.dates(min_value=ORDER_IN_FORCE_FROM).map(str)))
+    if draw(st.booleans()):
+        body["processor"]["name"] = draw(st.one_of(st.none(), st.text(max_size=200).filter(lambda t: "\x00" not in t)))
+    if draw(st.booleans()):
+        return body
+    wrong = {
+        "zone": st.sampled_from(["", "X" * 16, "X" * 17, None, 3, "a\x00"]),
+        "on": st.one_of(st.sampled_from(["2024-03-21", "2024-03-22", "2024-02-30", "20240601", "2024-6-1", "",
+                                         "2024-06-01T00:00", 20240601, None]),
+                        st.dates().map(str)),
+        "processor": st.one_of(
+            st.fixed_dictionaries({"in_zone": st.sampled_from([True, 1, "true", None]), "ciio": st.booleans()}),
+            st.fixed_dictionaries({"in_zone": st.booleans(), "ciio": st.booleans(), "name": labels}),
+            st.fixed_dictionaries({"in_zone": st.booleans()}),
+            st.fixed_dictionaries({"in_zone": st.booleans(), "ciio": st.booleans(), "extra": st.integers()}),
+            st.sampled_from([None, [], "processor"]),
+        ),
+        "dataset": st.one_of(datasets(), st.builds(lambda d, k: d | {k: 1}, valid_datasets(),
+                                                  st.sampled_from(["cumulative", "grounds", "other"]))),
+        "cumulative": cumulatives(dataset["personal_info_subjects"], dataset["sensitive_pi_subjects"]),
+        "grounds": st.one_of(grounds, st.sampled_from([None, "marketing"])),
+        "unknown_field": st.integers(),
+    }  # fmt: skip
+    name = draw(st.sampled_from([*sorted(wrong), "cumulative", "dataset"]))
+    if name in body and draw(st.integers(min_value=0, max_value=4)) == 0:
+        del body[name]
+    else:
+        body[name] = draw(wrong[name])
+    return body
+
+
+def _check_schema_only(raw: Any) -> tuple[str, Any]:
+    try:
+        return "valid", CHECK_SCHEMA.load(raw)
+    except ValidationError as error:
+        return "invalid", error.normalized_messages()
+
+
+CHECK = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False},
+         "dataset": {k: v for k, v in VALID.items() if k != "cumulative"},
+         "cumulative": VALID["cumulative"]}  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(check_requests())
+@example(CHECK)
+@example(CHECK | {"on": "2024-03-22"})
+@example(CHECK | {"on": "2024-03-21"})
+@example(CHECK | {"dataset": CHECK["dataset"] | {"grounds": []}})
+@example(CHECK | {"processor": {"in_zone": True, "ciio": False, "name": "x\x00"}})
+def test_the_check_fast_path_answers_as_the_schema_alone(raw):
+    fast = plain_valid_check(raw)
+    if fast is not None:
+        assert _check_schema_only(raw) == ("valid", fast), "the fast path vouched for what the schema loads otherwise"
+
+
+def test_random_check_requests_reach_both_paths():
+    found = {"fast": 0, "left to the schema": 0}
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(check_requests())
+    def count(raw):
+        found["fast" if plain_valid_check(raw) is not None else "left to the schema"] += 1
+
+    count()
+    assert found["fast"] > 100 and found["left to the schema"] > 100, found
