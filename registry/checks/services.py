@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
@@ -65,7 +66,23 @@ def compiled_version(session: Session, version_id: int, digest: str | None) -> C
             _building.pop(key, None)
             while len(_compiled) > _CACHE_SIZE:
                 _compiled.popitem(last=False)
+        _spare_from_the_collector()
     return compiled
+
+
+def _spare_from_the_collector() -> None:
+    """Move what the process holds now, a newly compiled index included, out of the cyclic GC's sight.
+
+    A compiled 10,000-item version is some 200,000 objects; every full collection walked them all,
+    and a batch allocates enough to run many (py-spy put a third of a 10,000-dataset batch on the
+    line that happened to allocate when they ran). Frozen, they are still freed by reference
+    counting once evicted. Measured in one process on the 2-core machine, the bench's batch against
+    a 10,000-item list: 1,257 datasets/s with the collector as it was, 2,636 frozen, 2,756 with
+    the collector off. Garbage is collected first so that none is frozen with the rest (a compile
+    is rare and takes longer than this collection).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _database(session: Session) -> str:
