@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -263,12 +263,34 @@ def run_batch(
 
     :raise NotFound: unknown zone.
     """
+    return list(iter_batch(session, zone, on, processor, datasets, secret_key))
+
+
+def iter_batch(
+    session: Session,
+    zone: str,
+    on: date | None,
+    processor: dict[str, Any],
+    datasets: Iterable[Any],
+    secret_key: str,
+) -> Iterator[dict[str, Any]]:
+    """:func:`run_batch`, one result at a time, so an answer can be sent while the rest is checked.
+
+    The list in force is looked up now (an unknown zone raises here, before any result); the
+    datasets are checked as the results are taken.
+
+    :raise NotFound: unknown zone.
+    """
     on = on or clock.today()
     compiled = list_in_force(session, zone, on)
-    checked_at = iso_utc(utcnow())
-    results = []
-    for index, raw in enumerate(datasets, start=1):
-        if index % _YIELD_EVERY == 0:
+    return _checked(compiled, zone, on, processor, datasets, secret_key, iso_utc(utcnow()))
+
+
+def _checked(compiled: CompiledList | None, zone: str, on: date, processor: dict[str, Any], datasets: Iterable[Any],
+             secret_key: str, checked_at: str) -> Iterator[dict[str, Any]]:  # fmt: skip
+    count = 0
+    for count, raw in enumerate(datasets, start=1):  # noqa: B007  (the count is the batch's size)
+        if count % _YIELD_EVERY == 0:
             time.sleep(0)  # under gevent, let the worker's other connections (/healthz) run between datasets
         dataset = plain_valid_dataset(raw)  # 5 µs instead of the schema's 65 µs (registry.checks.fastload)
         if dataset is None:
@@ -276,13 +298,15 @@ def run_batch(
                 dataset = _dataset_schema.load(raw)  # anything the fast path does not vouch for: the schema's errors
             except ValidationError as error:
                 label = raw.get("label") if isinstance(raw, dict) else None
-                results.append({"label": label, "outcome": "invalid", "errors": error.normalized_messages()})
+                result = {"label": label, "outcome": "invalid", "errors": error.normalized_messages()}
+                metrics.count_outcomes([result])
+                yield result
                 continue
         request = _normalised(zone, on, processor, dataset, dataset.get("cumulative"), dataset["grounds"])
-        results.append(_check_one(compiled, request, on, secret_key, checked_at))
-    metrics.count_batch(len(results))
-    metrics.count_outcomes(results)
-    return results
+        result = _check_one(compiled, request, on, secret_key, checked_at)
+        metrics.count_outcomes([result])
+        yield result
+    metrics.count_batch(count)
 
 
 SHARED_TEXTS = "shared"  # ``?explanations=shared``: each distinct piece of prose once, under ``texts``
@@ -334,10 +358,21 @@ def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dic
     and ``text_zh``, ``article6``'s ``reason_refs`` in place of ``reason``. Joining the pieces gives
     the full answer back; only a dataset's own figures are new from row to row.
     """
-    keys: dict[tuple[str, str], str] = {}
-    quotes: dict[str, dict[str, str]] = {}
-    shared = _SharedTexts() if explanations == SHARED_TEXTS else None
-    for result in results:
+    compact = BatchCompaction(explanations)
+    return {"results": [compact(result) for result in results], **compact.tables()}
+
+
+class BatchCompaction:
+    """:func:`batch_body` one result at a time: call it on each result in order, then take ``tables()``."""
+
+    def __init__(self, explanations: str = "full") -> None:
+        self._quote_keys: dict[tuple[str, str], str] = {}
+        self._quotes: dict[str, dict[str, str]] = {}
+        self._shared = _SharedTexts() if explanations == SHARED_TEXTS else None
+
+    def __call__(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Replace ``result``'s quotes (and shared texts) by their keys, in place; return it."""
+        shared = self._shared
         if shared is not None and "reason" in result.get("article6", ()):
             result["article6"]["reason_refs"] = shared.refs(result["article6"].pop("reason"))
         for entry in result.get("explanation", ()):
@@ -347,9 +382,13 @@ def batch_body(results: list[dict[str, Any]], explanations: str = "full") -> dic
             if "quote_zh" not in entry:
                 continue
             text = (entry.pop("quote_zh"), entry.pop("quote_en", ""))
-            key = keys.get(text)
+            key = self._quote_keys.get(text)
             if key is None:
-                key = keys[text] = f"q{len(keys) + 1}"
-                quotes[key] = {"zh": text[0], "en": text[1]}
+                key = self._quote_keys[text] = f"q{len(self._quote_keys) + 1}"
+                self._quotes[key] = {"zh": text[0], "en": text[1]}
             entry["quote"] = key
-    return {"results": results, "quotes": quotes, **({"texts": shared.texts} if shared is not None else {})}
+        return result
+
+    def tables(self) -> dict[str, Any]:
+        """``{"quotes": …}``, and ``"texts"`` when shared: what the results seen so far refer to."""
+        return {"quotes": self._quotes, **({"texts": self._shared.texts} if self._shared is not None else {})}
