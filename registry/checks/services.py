@@ -317,6 +317,9 @@ _FIGURES = re.compile(r"(\d[\d,]*\d)")
 _CLAUSE_ENDS = re.compile(r"(?<=[;.:] )|(?<=[；。：])")
 
 
+_SPLIT_MEMO_SIZE = 4096
+
+
 class _SharedTexts:
     """The ``texts`` table of a compact batch answer: each piece of prose once, by its index."""
 
@@ -330,6 +333,8 @@ class _SharedTexts:
         found = self._split.get(text)
         if found is not None:
             return found
+        if len(self._split) >= _SPLIT_MEMO_SIZE:
+            self._split.clear()  # texts with a dataset's own figures never come back: keep the memo small
         refs = []
         for part in _FIGURES.split(text):
             for piece in _CLAUSE_ENDS.split(part):
