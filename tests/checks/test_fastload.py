@@ -144,7 +144,7 @@ VALID = {"categories": ["AUTO.VEH"], "personal_info_subjects": 10, "sensitive_pi
          "cumulative": {"personal_info_subjects": 10, "sensitive_pi_subjects": 0}}  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets())
 @example(VALID)
 @example(VALID | {"attributes": {"vehicle_count": 2.0, "flag": True, "none": None, "half": 0.5}})
@@ -237,7 +237,7 @@ CHECK = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False},
          "cumulative": VALID["cumulative"]}  # fmt: skip
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(check_requests())
 @example(CHECK)
 @example(CHECK | {"on": "2024-03-22"})
