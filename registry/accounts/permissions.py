@@ -67,6 +67,11 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
     return False
 
 
+def may_manage_accounts(account: Account | None) -> bool:
+    """Whether ``account`` may list the accounts and revoke their tokens (administrators only)."""
+    return account is not None and account.active and account.role == Role.ADMIN
+
+
 # Everyone may read the published record; the staff also what lies between submission and it.
 PUBLIC_STATUSES = frozenset(EVER_PUBLISHED)
 # A withdrawn draft is gone from every listing and page; only the audit trail keeps it.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.web import auth, checking, errors, i18n, pages, security, staff, templating  # noqa: F401  (routes)
+from registry.web import account, auth, checking, errors, i18n, pages, security, staff, templating  # noqa: F401  (routes)
 from registry.web.blueprint import bp
 
 

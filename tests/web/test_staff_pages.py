@@ -71,7 +71,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(app, pe
     for name, password in (("tianjin-admin", "wrong"), ("nobody", PASSWORD)):
         response = post_form(client, "/sign-in", {"name": name, "password": password})
         assert response.status_code == 401
-        assert "用户名或密码不正确" in text(response)
+        assert "用户名、密码或验证码不正确" in text(response)
 
 
 def test_sign_in_sets_a_safe_session_cookie_and_sign_out_forgets_it(app, people):
