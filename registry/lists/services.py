@@ -29,7 +29,7 @@ from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
 from registry.lists.schemas import ListVersionCreateSchema, is_valid_version_label
-from registry.lists.spreadsheet import export_csv, export_xlsx, import_spreadsheet
+from registry.lists.spreadsheet import Problem, export_csv, export_xlsx, import_spreadsheet
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
@@ -661,6 +661,17 @@ def export_version(session: Session, viewer: Account | None, zone_code: str, ver
     return export_csv(whole).encode("utf-8")  # it begins with a BOM, for spreadsheet programs
 
 
+class SpreadsheetRefused(InvalidInput):
+    """An imported file with problems: the API answers with their text, the pages with ``problems``."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            {"file": [str(problem) for problem in problems]},
+            detail=f"The file has {len(problems)} problem(s); nothing was stored.",
+        )
+        self.problems = problems
+
+
 def import_draft(
     session: Session,
     account: Account | None,
@@ -673,18 +684,15 @@ def import_draft(
 ) -> ListVersion:
     """Create a draft from an uploaded XLSX or CSV list; nothing is stored if any row is wrong.
 
-    :raise InvalidInput: every problem, by sheet, row and column (``errors["file"]``), or a
-        missing version label (``errors["version"]``).
+    :raise SpreadsheetRefused: every problem, by sheet, row and column (``errors["file"]``).
+    :raise InvalidInput: a missing or invalid version label (``errors["version"]``).
     """
     zone = get_zone(session, zone_code)
     if actor is None:
         _require(account, Action.CREATE, zone)
     result = import_spreadsheet(data, filename)
     if result.content is None:
-        raise InvalidInput(
-            {"file": [str(problem) for problem in result.problems]},
-            detail=f"The file has {len(result.problems)} problem(s); nothing was stored.",
-        )
+        raise SpreadsheetRefused(result.problems)
     content = dict(result.content)
     content["version"] = version or content.get("version")
     if not content["version"]:

@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
-from registry.lists.labels import LEVELS, MECHANISMS, chinese
+from registry.lists.labels import LEVELS, MECHANISMS, Label, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
@@ -41,6 +41,9 @@ MAX_SHEET_ROWS = MAX_ITEMS + 1_000
 
 LEVEL_LABELS = chinese(LEVELS)
 MECHANISM_LABELS = chinese(MECHANISMS)
+# The cells whose values come from the one table of labels: each accepts the Chinese label, the
+# English label (as the English pages' forms show them) or the code.
+LABELLED_CELLS: dict[str, dict[str, Label]] = {"level": LEVELS, "mechanism": MECHANISMS}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    # What kind of problem, for a page to say it in its own language (the message is English):
+    # "level" or "mechanism" (a refused labelled cell, ``value`` as written), "conditions" (``value``
+    # the part that cannot be read), "missing_column" and "unknown_sheet"; None for the others.
+    kind: str | None = None
+    value: str | None = None
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -326,8 +334,16 @@ class _Importer:
         self.item_rows: list[_Row] = []
         self.sheet_order: list[str] = []
 
-    def problem(self, sheet: str, row: int | None, column: str | None, message: str, structural: bool = False) -> None:
-        self.problems.append(Problem(sheet, row, column, message))
+    def problem(
+        self,
+        sheet: str,
+        row: int | None,
+        column: str | None,
+        message: str,
+        structural: bool = False,
+        **refusal: str | None,
+    ) -> None:
+        self.problems.append(Problem(sheet, row, column, message, **refusal))
         self.structural = self.structural or structural
 
     # -- XLSX --
@@ -350,6 +366,8 @@ class _Importer:
                             None,
                             None,
                             f"Unknown sheet; the sheets are {_names(SHEETS)}.",
+                            kind="unknown_sheet",
+                            value=worksheet.title,
                         )
                 elif role.key in sheets:
                     self.problem(worksheet.title, None, None, f"A second {role.header} sheet.", structural=True)
@@ -533,7 +551,7 @@ class _Importer:
                 by_index[index] = column
         for column in columns:
             if column.required and column not in by_index.values():
-                self.problem(sheet, header_row, column.header, "Missing column.", True)
+                self.problem(sheet, header_row, column.header, "Missing column.", True, kind="missing_column")
         if len(self.problems) > start:
             return []
         rows: list[_Row] = []
@@ -624,16 +642,23 @@ class _Importer:
             value = _text(cells.get(key))
             if value is not None or key in ("name_en", "description"):
                 item[key] = value
-        for key, labels in (("level", LEVEL_LABELS), ("mechanism", MECHANISM_LABELS)):
-            value = _enum(cells.get(key), labels)
+        for key, table in LABELLED_CELLS.items():
+            value = _enum(cells.get(key), table)
             if value is not None:
                 item[key] = value
         text = _text(cells.get("conditions"))
         if text is not None:
             try:
                 item["conditions"] = _parse_conditions(text)
-            except ValueError as error:
-                self.problem(self.items_sheet, row.number, _BY_KEY["conditions"].header, str(error))
+            except UnreadableCondition as error:
+                self.problem(
+                    self.items_sheet,
+                    row.number,
+                    _BY_KEY["conditions"].header,
+                    str(error),
+                    kind="conditions",
+                    value=error.part,
+                )
         return item
 
     def _paths(self) -> Iterator[tuple[_Row, list[str]]]:
@@ -724,16 +749,18 @@ class _Importer:
             self.problem(self.list_sheet, None, None, f"{'.'.join(map(str, path))}: {message}")
             return
         column, parts = source.column, [source.label] if source.label else []
+        refusal: dict[str, str | None] = {}
         if rest and isinstance(rest[0], str) and rest[0] in source.columns:
             column = source.columns[rest[0]]
-            if rest[0] in ("level", "mechanism") and message.startswith("Must be one of"):
-                labels = LEVEL_LABELS if rest[0] == "level" else MECHANISM_LABELS
-                message += f" In Chinese: {', '.join(labels.values())}."
+            if rest[0] in LABELLED_CELLS and path[0] == "items" and message.startswith("Must be one of"):
+                value = _text(self.item_rows[path[1]].cells.get(rest[0]))
+                message = f"{value!r} is not a {rest[0]}; write one of: {accepted_values(rest[0])}."
+                refusal = {"kind": rest[0], "value": value}
             if rest[0] == "conditions" and len(rest) > 1:
                 parts.append(f"condition {rest[1] + 1}")
             rest = ()
         parts += [part for part in rest if isinstance(part, str)]
-        self.problem(source.sheet, source.row, column, ": ".join([*parts, message]))
+        self.problem(source.sheet, source.row, column, ": ".join([*parts, message]), **refusal)
 
 
 _LIST_KEY = {column.key: column for column in LIST_KEYS}
@@ -803,15 +830,39 @@ def _boolean(value: Any) -> Any:
     return text
 
 
-def _enum(value: Any, labels: Mapping[str, str]) -> str | None:
-    """An enum value from its Chinese label or itself; anything else is left for the validator."""
+def accepted_values(key: str, language: str | None = None) -> str:
+    """The values a ``level`` or ``mechanism`` cell accepts, to name them in a refusal.
+
+    Without ``language``: ``重要数据 / Important data / important_data; …``; with ``zh`` or ``en``:
+    the label in that language and the code, ``重要数据 (important_data); …``.
+    """
+    table = LABELLED_CELLS[key]
+    if language is None:
+        return "; ".join(f"{label.zh} / {label.en} / {code}" for code, label in table.items())
+    return "; ".join(f"{label.in_language(language)} ({code})" for code, label in table.items())
+
+
+def _enum(value: Any, table: Mapping[str, Label]) -> str | None:
+    """The code a cell names by its Chinese or English label or the code itself (any case or spacing).
+
+    Anything else is left as written, for the validator to refuse.
+    """
     text = _text(value)
     if text is None:
         return None
-    for enum, label in labels.items():
-        if text == label or text.casefold() == enum:
-            return enum
+    wanted = _normal(text)
+    for code, label in table.items():
+        if wanted in (code, _normal(label.zh), _normal(label.en)):
+            return code
     return text
+
+
+class UnreadableCondition(ValueError):
+    """A part of a conditions cell that is not a condition (``part``)."""
+
+    def __init__(self, message: str, part: str) -> None:
+        super().__init__(message)
+        self.part = part
 
 
 def _parse_conditions(text: str) -> list[dict[str, Any]]:
@@ -824,9 +875,10 @@ def _parse_conditions(text: str) -> list[dict[str, Any]]:
         try:
             conditions.append(parse_condition(part))
         except ValueError:
-            raise ValueError(
+            raise UnreadableCondition(
                 f"Cannot read the condition {part!r}: write attribute, operator (>=, >, <=, <, ==; or ≥, ≤) and "
-                "a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions with ';'."
+                "a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions with ';'.",
+                part,
             ) from None
     return conditions
 

@@ -35,10 +35,14 @@ from registry.lists.schemas import (
     PublishSchema,
     RevokeSchema,
 )
+from registry.lists.services import SpreadsheetRefused
+from registry.lists.spreadsheet import LABELLED_CELLS, SHEETS, Problem, accepted_values
+from registry.lists.uploads import held_upload, hold_upload, release_upload
 from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
-from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
+from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors, message_text
+from registry.web.i18n import current_language
 from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
@@ -440,38 +444,99 @@ def edit_draft(zone: str, version: str):
 def import_draft(zone: str):
     """Create a draft from an uploaded spreadsheet (the format of the version downloads).
 
-    The lists service reads and stores it, as for the API's import; the page only shows its problems.
+    The lists service reads and stores it, as for the API's import; the page shows its problems
+    row by row in the page's language. A file that failed is held (:mod:`registry.lists.uploads`)
+    so that sending the form again, with a corrected version label, needs no new upload.
     """
     session, user = get_session(), current_user()
     found = get_zone(session, zone)
     services.authorize(user, Action.CREATE, found)
-    context = {"zone": found, "problems": [], "version_label": ""}
+    context: dict[str, Any] = {"zone": found, "problems": [], "version_label": "", "held": None, "held_token": ""}
     if request.method == "GET":
         return render_template("web/staff/import.html", **context)
     upload = request.files.get("file")
     context["version_label"] = (request.form.get("version") or "").strip()
-    if upload is None or not upload.filename:
-        context["problems"] = [_("请选择要上传的电子表格文件（.xlsx 或 .csv）。")]
+    held_token = (request.form.get("held") or "").strip()
+    held = held_upload(session, user, held_token)
+    if upload is not None and upload.filename:
+        data, filename = upload.read(), upload.filename
+    elif held is not None:
+        data, filename = held.data, held.filename
+    else:
+        context["problems"] = [ImportProblem(None, _("请选择要上传的电子表格文件（.xlsx 或 .csv）。"))]
         return render_template("web/staff/import.html", **context), 422
     try:
-        created = services.import_draft(
-            session, user, zone, upload.read(), upload.filename, version=context["version_label"] or None
-        )
+        created = services.import_draft(session, user, zone, data, filename, version=context["version_label"] or None)
+    except SpreadsheetRefused as error:
+        session.rollback()
+        context["problems"] = [import_problem(problem) for problem in error.problems]
     except InvalidInput as error:
         session.rollback()
-        flat = flatten_errors(error.errors)
         context["problems"] = [
-            message if path == "file" else f"{path}: {message}"
-            for path, messages in flat.items()
+            ImportProblem(_("版本号") if path == "version" else path, message)
+            for path, messages in flatten_errors(error.errors).items()
             for message in messages
         ]
-        return render_template("web/staff/import.html", **context), 422
     except Conflict:
         session.rollback()
-        context["problems"] = [_("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")]
-        return render_template("web/staff/import.html", **context), 422
-    flash(_("已根据电子表格创建草稿，请核对后提交审批。"), "success")
-    return redirect(url_for("web.version_page", zone=zone, version=created.version), code=303)
+        taken = _("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")
+        context["problems"] = [ImportProblem(_("版本号"), taken)]
+    else:
+        if held is not None:
+            release_upload(session, held)
+            session.commit()
+        flash(_("已根据电子表格创建草稿，请核对后提交审批。"), "success")
+        return redirect(url_for("web.version_page", zone=zone, version=created.version), code=303)
+    # Keep the file: the one just chosen replaces the one held before.
+    held = held_upload(session, user, held_token)
+    if held is None or (upload is not None and upload.filename):
+        if held is not None:
+            release_upload(session, held)
+        held_token = hold_upload(session, user, filename, data)
+        session.commit()
+        held = held_upload(session, user, held_token)
+    context.update(held=held, held_token=held_token)
+    return render_template("web/staff/import.html", **context), 422
+
+
+class ImportProblem(NamedTuple):
+    """One problem of a failed import as the page lists it: where (None: the whole file) and what."""
+
+    where: str | None
+    message: str
+
+
+def import_problem(problem: Problem) -> ImportProblem:
+    """Say a spreadsheet's problem in the page's language: its sheet, row and column, and what is wrong."""
+    where = ", ".join(
+        part
+        for part in (
+            problem.sheet,
+            _("第%(row)s行", row=problem.row) if problem.row else "",
+            problem.column or "",
+        )
+        if part
+    )
+    if problem.kind in LABELLED_CELLS:
+        message = _(
+            "“%(value)s”不是可以接受的%(what)s。可以填写（中文、英文或代码均可）：%(values)s",
+            value=problem.value,
+            what=_("级别") if problem.kind == "level" else _("管理要求"),
+            values=accepted_values(problem.kind, current_language()),
+        )
+    elif problem.kind == "conditions":
+        message = _(
+            "无法识别条件“%(part)s”：请写属性名、比较符（>=、>、<=、<、==，或 ≥、≤）和数值或 true/false，"
+            "例如 personal_info_subjects >= 100000；多个条件用“;”分隔。",
+            part=problem.value,
+        )
+    elif problem.kind == "missing_column":
+        message = _("缺少此列。")
+    elif problem.kind == "unknown_sheet":
+        message = _("无法识别的工作表；工作表应为：%(sheets)s。", sheets=", ".join(sheet.header for sheet in SHEETS))
+    else:
+        message = message_text(problem.message)
+    return ImportProblem(where or None, message)
 
 
 # --- the staff home and the queues ---------------------------------------------------------

@@ -243,7 +243,7 @@ def test_a_draft_can_be_created_from_a_spreadsheet(app, clients):
     assert "车辆行驶轨迹数据" in text(admin.get(f"/zones/{ZONE}/lists/2027"))
     broken = {"version": "2028", "file": (io.BytesIO(b"not a workbook"), "list.xlsx")}
     refused = post_form(admin, f"/staff/zones/{ZONE}/drafts/import", broken, content_type="multipart/form-data")
-    assert refused.status_code == 422 and "电子表格有以下问题" in text(refused)
+    assert refused.status_code == 422 and "未创建草稿" in text(refused)
 
 
 def test_the_commission_returns_a_draft_with_a_reason(app, clients):
