@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
-from registry.lists.labels import LEVELS, MECHANISMS, Label, chinese
+from registry.lists.labels import LEVELS, MECHANISMS, STATUSES, Label, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
@@ -190,6 +190,8 @@ def _list_values(version: Mapping[str, Any], boolean: Callable[[Any], str]) -> l
             values.append((key, "; ".join(str(code) for code in version.get("scope") or [])))
         elif key in ("excludes_ciio", "items_complete", "scope_complete"):
             values.append((key, boolean(version.get(key, True))))
+        elif key == "status" and version.get(key) in STATUSES:
+            values.append((key, STATUSES[version[key]].zh))  # the labels' table, as for levels
         elif version.get(key) is not None:
             values.append((key, str(version[key])))
     return values
