@@ -168,3 +168,12 @@ def standing_rejections(session: Session, versions: Iterable[ListVersion]) -> di
     for event in session.exec(statement):
         latest[event.list_version_id] = event
     return {version_id: event for version_id, event in latest.items() if event.action == "rejected"}
+
+
+def withdrawn_among(session: Session, events: Iterable[AuditEvent]) -> set[int]:
+    """The ids of the withdrawn versions ``events`` are about (their labels name no page any more)."""
+    ids = {e.list_version_id for e in events if e.list_version_id is not None}
+    if not ids:
+        return set()
+    statement = select(ListVersion.id).where(ListVersion.id.in_(ids), ListVersion.status == Status.WITHDRAWN)
+    return set(session.exec(statement))

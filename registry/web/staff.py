@@ -23,7 +23,7 @@ from registry.errors import Conflict, InvalidInput, PreconditionFailed
 from registry.lists import services
 from registry.lists.lifecycle import Status
 from registry.lists.models import ListVersion
-from registry.lists.queries import approval_queue, audit_events, filing_queue, standing_rejections
+from registry.lists.queries import approval_queue, audit_events, filing_queue, standing_rejections, withdrawn_among
 from registry.lists.schemas import (
     ATTRIBUTE_TYPES,
     LEVELS,
@@ -87,7 +87,7 @@ class Confirmation(NamedTuple):
     danger: bool = False
 
 
-def _lifecycle_step(zone: str, version: str, step: Step, *, after: str | None = None):
+def _lifecycle_step(zone: str, version: str, step: Step, *, after: Callable[[dict[str, Any]], str] | None = None):
     """Validate the step's form, then confirm, then do it.
 
     The first POST validates the form with the API's schema and runs the service as a dry run (its
@@ -133,7 +133,7 @@ def _lifecycle_step(zone: str, version: str, step: Step, *, after: str | None = 
             etag=found.etag,
         )
     flash(step.done(data), "success")
-    return redirect(after or url_for("web.version_page", zone=zone, version=version), code=303)
+    return redirect(after(data) if after else url_for("web.version_page", zone=zone, version=version), code=303)
 
 
 def _undone() -> str:
@@ -206,7 +206,14 @@ def decide_version(zone: str, version: str):
             return _("已批准（文号：%(no)s）。", no=data.get("document_no"))
         return _("已退回修改。")
 
-    return _lifecycle_step(zone, version, Step("approval", ApprovalDecisionSchema(), call, describe, done))
+    def after(data) -> str:
+        # A returned version is a draft again, which only its zone may read: back to the queue.
+        if data["decision"] == "rejected":
+            return url_for("web.approvals")
+        return url_for("web.version_page", zone=zone, version=version)
+
+    step = Step("approval", ApprovalDecisionSchema(), call, describe, done)
+    return _lifecycle_step(zone, version, step, after=after)
 
 
 @bp.post("/staff/zones/<zone>/lists/<version>/filing")
@@ -321,7 +328,7 @@ def withdraw_version(zone: str, version: str):
         ),
         lambda _data: _("草稿%(version)s已撤回。", version=version),
     )
-    return _lifecycle_step(zone, version, step, after=url_for("web.staff_home"))
+    return _lifecycle_step(zone, version, step, after=lambda _data: url_for("web.staff_home"))
 
 
 # --- drafts --------------------------------------------------------------------------------
@@ -477,6 +484,9 @@ def import_draft(zone: str):
             for path, messages in flatten_errors(error.errors).items()
             for message in messages
         ]
+        if any(str(m).startswith("Name the version") for m in error.errors.get("version", [])):
+            unnamed = _("电子表格未写明版本号（“说明 list”工作表或 CSV 的 # version 行），请在上面填写。")
+            context["problems"] = [ImportProblem(_("版本号"), unnamed)]
     except Conflict:
         session.rollback()
         taken = _("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")
@@ -622,6 +632,7 @@ def audit():
     return render_template(
         "web/staff/audit.html",
         events=found.events,
+        withdrawn=withdrawn_among(session, found.events),
         total=found.total,
         page=found.page,
         pages=found.pages,
