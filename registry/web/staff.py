@@ -382,7 +382,8 @@ def new_draft(zone: str):
         source = request.args.get("from")
         if source:
             whole = services.version_dict(session, services.get_version(session, user, zone, source))
-            rows = draft_rows({**whole, "version": ""})
+            # Drafted here, it is the zone's whole list, even when it starts from a partial record.
+            rows = draft_rows({**whole, "version": "", "items_complete": True})
         return _editor(found, rows, FieldErrors(), version=None)
     content, shown, parse_errors = draft_from_form(request.form)
     if _adding_rows():

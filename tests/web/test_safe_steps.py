@@ -169,3 +169,18 @@ def test_a_new_draft_starts_complete_and_says_what_the_boxes_mean(app, clients):
     page = text(clients["tianjin-admin"].get(f"/staff/zones/{ZONE}/drafts/new"))
     assert 'name="items_complete" value="yes" checked' in page
     assert 'id="f-items_complete-hint"' in page and 'id="f-scope_complete-hint"' in page
+
+
+def test_a_draft_started_from_a_partial_record_starts_complete(app, clients):
+    from registry.accounts.services import account_named
+    from registry.db import writing
+    from registry.lists import services
+    from registry.lists.schemas import ListVersionCreateSchema
+    from tests.factories import tianjin_list
+
+    with app.app_context(), writing():
+        session = get_session()
+        content = ListVersionCreateSchema().load(tianjin_list(version="2024", items_complete=False))
+        services.create_draft(session, account_named(session, "tianjin-admin"), ZONE, content)
+    page = text(clients["tianjin-admin"].get(f"/staff/zones/{ZONE}/drafts/new?from=2024"))
+    assert 'name="items_complete" value="yes" checked' in page
