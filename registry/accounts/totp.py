@@ -50,10 +50,10 @@ def _open(account: Account) -> str | None:
     stored = account.totp_secret
     if not stored or not stored.startswith(_VERSION):
         return None
-    raw = base64.urlsafe_b64decode(stored[len(_VERSION) :])
     try:
+        raw = base64.urlsafe_b64decode(stored[len(_VERSION) :])
         return _cipher().decrypt(raw[:12], raw[12:], _bound_to(account)).decode()
-    except InvalidTag:
+    except (InvalidTag, ValueError):  # another key, or a stored value someone altered
         return None
 
 

@@ -246,3 +246,19 @@ def test_the_command_line_lists_accounts_revokes_tokens_and_resets_two_factor(ap
     assert account_row(app, "tianjin-admin").totp_enabled_at is None
     sign_in(app.test_client(), "tianjin-admin")  # the password alone again
     assert audited(app)[-1] == "totp_disabled"
+
+
+def test_an_altered_stored_secret_signs_nobody_in(app, people):
+    from registry.db import writing
+
+    client = app.test_client()
+    sign_in(client, "tianjin-admin")
+    secret = enrol(client)
+    with app.app_context(), writing():
+        session = get_session()
+        account = session.exec(select(Account).where(Account.name == "tianjin-admin")).one()
+        account.totp_secret = account.totp_secret[:-6] + "!!!!!!"
+        session.commit()
+    refused = post_form(app.test_client(), "/sign-in",
+                        {"name": "tianjin-admin", "password": PASSWORD, "code": code_for(secret, 1)})  # fmt: skip
+    assert refused.status_code == 401
