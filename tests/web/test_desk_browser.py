@@ -212,3 +212,47 @@ def test_ones_account_token_and_two_factor_sign_in(app, live_server, browser, wa
     again = open_as(browser, watch, base, "tianjin-admin", width, code=code)
     again.context.close()
     watch.assert_clean(expected_statuses=(401,))
+
+
+def test_approval_filings_publication_and_revocation_are_each_confirmed(app, live_server, browser, watch, width):
+    add_people(app, "tianjin-admin", "tianjin-commission", "cac-filer", "nda-filer")
+    with app.app_context(), writing():
+        session = get_session()
+        admin_account = account_named(session, "tianjin-admin")
+        services.create_draft(
+            session, admin_account, TIANJIN, ListVersionCreateSchema().load(tianjin_list(version="2026"))
+        )
+        services.submit(session, admin_account, TIANJIN, "2026")
+    base, version_url = live_server.url, f"{live_server.url}/zones/{TIANJIN}/lists/2026"
+    pages = []
+
+    def step(name: str, fill, button: str, confirm: str, done: str, heading: str | None = None) -> None:
+        page = open_as(browser, watch, base, name, width)
+        pages.append(page)
+        page.goto(version_url)
+        fill(page)
+        page.get_by_role("button", name=button, exact=True).click()
+        expect(page.get_by_role("heading", name=heading or confirm, level=1)).to_be_visible()
+        expect(page.locator("#confirm-consequences")).to_contain_text("此操作一经确认即不能撤销")
+        fits(page)
+        page.get_by_role("button", name=confirm).click()
+        expect(page.get_by_text(done).first).to_be_visible()
+
+    def approve(page) -> None:
+        page.get_by_label("批准", exact=True).check()
+        page.get_by_label("批准文号").fill("津网信委〔2026〕7号")
+
+    try:
+        step("tianjin-commission", approve, "提交决定", "确认批准", "已批准（文号：津网信委〔2026〕7号）")
+        for name, number in (("cac-filer", "网信备〔2026〕12号"), ("nda-filer", "数据备〔2026〕3号")):
+            step(name, lambda page, number=number: page.get_by_label("备案号").fill(number), "记录备案", "确认记录备案",
+                 f"已记录备案（备案号：{number}）")  # fmt: skip
+        step("tianjin-admin", lambda page: page.get_by_label("施行日期").fill("2099-01-10"), "发布", "确认发布",
+             "已发布，自2099年1月10日起施行")  # fmt: skip
+        step("tianjin-admin", lambda page: page.get_by_label("废止日期").fill("2099-02-01"), "废止此版本",
+             "确认废止此版本", "已废止，自2099年2月1日起不再施行", heading="确认废止")  # fmt: skip
+        screenshot(pages[-1], f"revoked-{width}")
+    finally:
+        for page in pages:
+            page.context.close()
+    watch.assert_clean()
