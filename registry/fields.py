@@ -9,6 +9,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
+from registry.messages import Message, coded
+
 LARGEST_FIGURE = 10**15  # beyond any count of people or threshold; keeps floats exact
 
 
@@ -17,7 +19,7 @@ class StrictBoolean(fields.Boolean):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
-            raise ValidationError("Must be true or false.")
+            raise ValidationError(Message("Must be true or false.", "not_true_or_false"))
         return value
 
 
@@ -29,10 +31,10 @@ class Count(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, numbers.Number):
-            raise ValidationError("Must be a whole number of people (0 or more).")
+            raise ValidationError(Message("Must be a whole number of people (0 or more).", "not_count"))
         if isinstance(value, float):
             if not value.is_integer():
-                raise ValidationError("Must be a whole number of people (0 or more).")
+                raise ValidationError(Message("Must be a whole number of people (0 or more).", "not_count"))
             value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -45,18 +47,22 @@ def figure(value: Any) -> int | float | bool:
         return value
     if isinstance(value, float) and value == value and abs(value) <= LARGEST_FIGURE:
         return int(value) if value.is_integer() else value
-    raise ValidationError(f"Must be a number between -{LARGEST_FIGURE:,} and {LARGEST_FIGURE:,}, or true/false.")
+    raise ValidationError(
+        Message(f"Must be a number between -{LARGEST_FIGURE:,} and {LARGEST_FIGURE:,}, or true/false.", "not_figure")
+    )
 
 
 def _nul_errors(value: Any) -> Any:
     """Return the errors for NUL characters inside ``value``, nested as ``value`` is, or None."""
     if isinstance(value, str):
-        return ["Must not contain NUL characters."] if "\x00" in value else None
+        return [Message("Must not contain NUL characters.", "nul_character")] if "\x00" in value else None
     if isinstance(value, dict):
         found = {key: errors for key, item in value.items() if (errors := _nul_errors(item)) is not None}
         bad_keys = [key for key in value if isinstance(key, str) and "\x00" in key]
         if bad_keys:
-            found.setdefault("_schema", []).append("Field names must not contain NUL characters.")
+            found.setdefault("_schema", []).append(
+                Message("Field names must not contain NUL characters.", "nul_in_field_name")
+            )
         return found or None
     if isinstance(value, list | tuple):
         found = {index: errors for index, item in enumerate(value) if (errors := _nul_errors(item)) is not None}
@@ -116,12 +122,75 @@ class FlatDict(fields.Dict):
             raise ValidationError(flat, valid_data=error.valid_data) from None
 
 
+# marshmallow's own messages, by the kind of field that gives them (see RegistrySchema.on_bind_field).
+_INVALID_CODES: tuple[tuple[type[fields.Field], str], ...] = (
+    (fields.Boolean, "not_boolean"),
+    (fields.Integer, "not_integer"),
+    (fields.Number, "not_number"),
+    (fields.Date, "invalid_date"),
+    (fields.String, "not_text"),
+    (fields.List, "not_list"),
+    (fields.Tuple, "not_list"),
+    (fields.Mapping, "not_mapping"),
+)
+_FIELD_CODES = {
+    "required": "required",
+    "null": "null",
+    "validator_failed": "invalid_value",
+    "type": "invalid_type",
+    "invalid_utf8": "not_text",
+    "too_large": "too_large",
+    "special": "not_number",
+}
+
+
+def _code_field_messages(field: fields.Field) -> None:
+    """Give a field's built-in messages (and its validators') stable codes; the English is unchanged."""
+    invalid = next((code for kind, code in _INVALID_CODES if isinstance(field, kind)), "invalid_value")
+    field.error_messages = {
+        key: coded(text, _FIELD_CODES.get(key, invalid)) if isinstance(text, str) else text
+        for key, text in field.error_messages.items()
+    }
+    counted = isinstance(field, fields.List | fields.Tuple | fields.Mapping)  # items, not characters
+    for validator in field.validators:
+        if isinstance(validator, validate.Length):
+            validator.message_min = coded(validator.message_min, "too_few" if counted else "too_short")
+            validator.message_max = coded(validator.message_max, "too_many" if counted else "too_long")
+            validator.message_all = coded(validator.message_all, "count_between" if counted else "length_between")
+            validator.message_equal = coded(validator.message_equal, "length_equal")
+        elif isinstance(validator, validate.Range):
+            inclusive = validator.min_inclusive and validator.max_inclusive
+            validator.message_min = coded(validator.message_min, "range_min" if inclusive else "out_of_range")
+            validator.message_max = coded(validator.message_max, "range_max" if inclusive else "out_of_range")
+            validator.message_all = coded(validator.message_all, "range_between" if inclusive else "out_of_range")
+        elif isinstance(validator, validate.OneOf):
+            validator.error = coded(validator.error, "one_of")
+        elif isinstance(validator, validate.Regexp):
+            validator.error = coded(validator.error, "pattern")
+        elif isinstance(getattr(validator, "error", None), str):
+            validator.error = coded(validator.error, "invalid_value")
+    for inner in (getattr(field, "inner", None), getattr(field, "key_field", None), getattr(field, "value_field", None),
+                  *(getattr(field, "tuple_fields", None) or ())):  # fmt: skip
+        if isinstance(inner, fields.Field):
+            _code_field_messages(inner)
+
+
 class RegistrySchema(ma.Schema):
-    """Base of every request schema: text with NUL characters is refused up front.
+    """Base of every request schema: text with NUL characters is refused up front, and every
+    message, marshmallow's own included, carries a stable code (:class:`registry.messages.Message`).
 
     JSON allows "\u0000" in strings, but no database should store it (PostgreSQL refuses it):
     a clear 422 at the field beats a server error later.
     """
+
+    error_messages = {  # noqa: RUF012 - marshmallow's class attribute
+        "unknown": Message("Unknown field.", "unknown_field"),
+        "type": Message("Invalid input type.", "invalid_type"),
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """marshmallow's hook for each field of the schema: code its messages, in this one place."""
+        _code_field_messages(field_obj)
 
     @ma.pre_load(pass_collection=False)
     def _refuse_nul(self, data: Any, **_kwargs: Any) -> Any:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from registry.messages import Message
+
 _MiB = 1024 * 1024
 
 
@@ -83,12 +85,17 @@ def check_archive(source: bytes | Path | IO[bytes], limits: WorkbookLimits = LIM
         with zipfile.ZipFile(source) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise UnsafeWorkbook(f"Not a readable XLSX workbook ({error}).") from None
+        raise UnsafeWorkbook(Message(f"Not a readable XLSX workbook ({error}).", "unreadable_workbook")) from None
     finally:
         if hasattr(source, "seek"):
             source.seek(0)
     if len(members) > limits.max_members:
-        raise UnsafeWorkbook(f"The workbook has {len(members):,} parts; at most {limits.max_members:,} are read.")
+        raise UnsafeWorkbook(
+            Message(
+                f"The workbook has {len(members):,} parts; at most {limits.max_members:,} are read.",
+                "workbook_too_large",
+            )
+        )
     total = 0
     for member in members:
         size = member.file_size
@@ -97,17 +104,27 @@ def check_archive(source: bytes | Path | IO[bytes], limits: WorkbookLimits = LIM
         cap = cap or limits.max_member_bytes
         if size > cap:
             raise UnsafeWorkbook(
-                f"The workbook part {member.filename} unpacks to {size / _MiB:,.0f} MiB; at most {cap // _MiB} MiB "
-                "is read. Split the file."
+                Message(
+                    f"The workbook part {member.filename} unpacks to {size / _MiB:,.0f} MiB; at most {cap // _MiB} "
+                    "MiB is read. Split the file.",
+                    "workbook_too_large",
+                )
             )
         if size > _MiB and size > limits.max_ratio * max(member.compress_size, 1):
             raise UnsafeWorkbook(
-                f"The workbook part {member.filename} is compressed {size // max(member.compress_size, 1):,} to 1, "
-                "more than any real spreadsheet; it is not read."
+                Message(
+                    f"The workbook part {member.filename} is compressed {size // max(member.compress_size, 1):,} "
+                    "to 1, more than any real spreadsheet; it is not read.",
+                    "workbook_too_large",
+                )
             )
     if total > limits.max_total_bytes:
         raise UnsafeWorkbook(
-            f"The workbook unpacks to {total / _MiB:,.0f} MiB; at most {limits.max_total_bytes // _MiB} MiB is read."
+            Message(
+                f"The workbook unpacks to {total / _MiB:,.0f} MiB; at most {limits.max_total_bytes // _MiB} MiB "
+                "is read.",
+                "workbook_too_large",
+            )
         )
 
 
@@ -124,7 +141,7 @@ def open_workbook(source: bytes | Path | IO[bytes], limits: WorkbookLimits = LIM
     try:
         return load_workbook(source, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise UnsafeWorkbook(f"Not a readable XLSX workbook ({error}).") from None
+        raise UnsafeWorkbook(Message(f"Not a readable XLSX workbook ({error}).", "unreadable_workbook")) from None
 
 
 def check_dimensions(worksheet: Any, max_rows: int, limits: WorkbookLimits = LIMITS) -> None:
@@ -137,10 +154,20 @@ def check_dimensions(worksheet: Any, max_rows: int, limits: WorkbookLimits = LIM
     except Exception:  # no or a malformed dimension: the row cap still holds while streaming
         return
     if rows is not None and rows > max_rows + 1:
-        raise UnsafeWorkbook(f"The sheet {worksheet.title} has {rows:,} rows; at most {max_rows:,} are read.")
+        raise UnsafeWorkbook(
+            Message(
+                f"The sheet {worksheet.title} has {rows:,} rows; at most {max_rows:,} are read.",
+                "sheet_too_long",
+                max=max_rows,
+            )
+        )
     if columns is not None and columns > limits.max_columns:
         raise UnsafeWorkbook(
-            f"The sheet {worksheet.title} has {columns:,} columns; at most {limits.max_columns} are read."
+            Message(
+                f"The sheet {worksheet.title} has {columns:,} columns; at most {limits.max_columns} are read.",
+                "sheet_too_wide",
+                max=limits.max_columns,
+            )
         )
 
 
@@ -157,10 +184,20 @@ def capped_rows(
         if number % 1000 == 0:
             time.sleep(0)  # under gevent, let the worker's other connections run while a large sheet is read
         if number > max_rows:
-            raise UnsafeWorkbook(f"The sheet {worksheet.title} has more than {max_rows:,} rows; they are not read.")
+            raise UnsafeWorkbook(
+                Message(
+                    f"The sheet {worksheet.title} has more than {max_rows:,} rows; they are not read.",
+                    "sheet_too_long",
+                    max=max_rows,
+                )
+            )
         if len(values) > limits.max_columns:
             raise UnsafeWorkbook(
-                f"The sheet {worksheet.title} has more than {limits.max_columns} columns (row {number})."
+                Message(
+                    f"The sheet {worksheet.title} has more than {limits.max_columns} columns (row {number}).",
+                    "sheet_too_wide",
+                    max=limits.max_columns,
+                )
             )
         yield number, values
 

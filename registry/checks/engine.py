@@ -359,10 +359,10 @@ class Count:
         elif at_least:
             people = "person" if at_least == 1 else "people"
             self.text = f"at least {at_least:,} {people} (this transfer alone; {name} not given)"
-            self.text_zh = f"至少{at_least:,}人（仅计本次出境；未提供{name}）"
+            self.text_zh = f"至少{at_least:,}人（仅计本次出境；未提供{_fact_zh(name)}）"
         else:
             self.text = f"an unknown number of people ({name} not given)"
-            self.text_zh = f"人数不详（未提供{name}）"
+            self.text_zh = f"人数不详（未提供{_fact_zh(name)}）"
 
     def at_or_above(self, threshold: int) -> Tri:
         """``value >= threshold`` (以上 includes the number)."""
@@ -550,9 +550,9 @@ def _no_important_data(facts: _Facts, why: str, why_zh: str) -> _Part:
         + ", ".join(_ordered(facts.designated.missing) or ("the list",))
     )
     unknown_zh = (
-        f"请求未载明数据是否包含重要数据（{IMPORTANT_DATA}）"
+        "请求未载明数据是否包含重要数据"
         if given is None
-        else "负面清单是否将该数据列为重要数据，取决于" + "、".join(_ordered(facts.designated.missing) or ("清单",))
+        else "负面清单是否将该数据列为重要数据，取决于" + (_facts_zh(facts.designated.missing) or "清单")
     )
     return (
         facts.no_important_data,
@@ -636,8 +636,8 @@ def _article4(facts: _Facts) -> _Test:
                 "the request does not state that the personal information was collected and "
                 "generated abroad (collected_abroad)",
                 "",
-                "个人信息系在境外收集和产生（collected_abroad）",
-                "请求未载明个人信息系在境外收集和产生（collected_abroad）",
+                "个人信息系在境外收集和产生",
+                "请求未载明个人信息系在境外收集和产生",
                 "",
             ),
             _holds_pi_part(facts, "Article 4", "第四条"),
@@ -680,8 +680,8 @@ _ART5_GROUND_CLAUSES = tuple(
         ground,
         f"providing the personal information is truly necessary to {_ART5_PURPOSES[clause]} ({ground})",
         f"the request does not give its ground ({ground})",
-        f"为{_ART5_PURPOSES_ZH[clause]}，确需向境外提供个人信息（{ground}）",
-        f"请求未载明该项依据（{ground}）",
+        f"为{_ART5_PURPOSES_ZH[clause]}，确需向境外提供个人信息",
+        "请求未载明该项依据",
     )
     for clause, ground in ART5_GROUNDS.items()
 )
@@ -726,7 +726,7 @@ def _article5(facts: _Facts) -> list[_Test]:
                     f"the request does not say whether the processor is a CIIO ({CIIO})",
                     "数据处理者不是关键信息基础设施运营者",
                     "数据处理者是关键信息基础设施运营者",
-                    f"请求未载明数据处理者是否为关键信息基础设施运营者（{CIIO}）",
+                    "请求未载明数据处理者是否为关键信息基础设施运营者",
                 ),
                 _no_important_data(facts, *_ART5_WHY),
                 (
@@ -736,7 +736,7 @@ def _article5(facts: _Facts) -> list[_Test]:
                     f"the number of people whose personal information the data carry was not given ({PI})",
                     f"数据包含{facts.pi.text_zh}的个人信息",
                     "数据不包含（敏感个人信息以外的）个人信息",
-                    f"请求未载明数据包含多少人的个人信息（{PI}）",
+                    "请求未载明数据包含多少人的个人信息",
                 ),
                 (
                     facts.sensitive_pi.below(1),
@@ -747,7 +747,7 @@ def _article5(facts: _Facts) -> list[_Test]:
                     f"not given ({SENSITIVE_PI})",
                     "数据不包含敏感个人信息",
                     f"数据包含{facts.sensitive_pi.text_zh}的敏感个人信息，第五条第（四）项不含敏感个人信息",
-                    f"请求未载明数据包含多少人的敏感个人信息（{SENSITIVE_PI}）",
+                    "请求未载明数据包含多少人的敏感个人信息",
                 ),
                 (
                     facts.cumulative_pi.below(PI_STANDARD_CONTRACT_FROM),
@@ -791,7 +791,7 @@ def _legal_duty(facts: _Facts) -> _Test:
                 "on 2025-01-01, so legal_duty is no ground",
                 "",
                 "核查日期在2025年1月1日条例施行之日以后",
-                f"核查日期为{facts.request.on.isoformat()}，早于条例2025年1月1日施行之日，legal_duty不构成依据",
+                f"核查日期为{facts.request.on.isoformat()}，早于条例2025年1月1日施行之日，“履行法定职责或者法定义务”不构成依据",
                 "",
             ),
             (
@@ -800,8 +800,8 @@ def _legal_duty(facts: _Facts) -> _Test:
                 "duty or obligation (legal_duty)",
                 "the request does not give its ground (legal_duty)",
                 "",
-                "为履行法定职责或者法定义务，确需向境外提供个人信息（legal_duty）",
-                "请求未载明该项依据（legal_duty）",
+                "为履行法定职责或者法定义务，确需向境外提供个人信息",
+                "请求未载明该项依据",
                 "",
             ),
             _holds_pi_part(facts, "Article 35(6)", "该项"),
@@ -1014,7 +1014,7 @@ def _article7_text(
             f"which the request did not give ({facts.cumulative_text})."
         )
         zh.append(
-            f"第七条能否适用尚无法判断：取决于请求未提供的{'、'.join(_ordered(combined.missing))}（{facts.cumulative_text_zh}）。"
+            f"第七条能否适用尚无法判断：取决于请求未提供的{_facts_zh(combined.missing)}（{facts.cumulative_text_zh}）。"
         )
     return " ".join(sentences), "".join(zh)
 
@@ -1067,7 +1067,7 @@ def _article8_text(facts: _Facts, art8: Tri, pi_middle: Tri, sensitive_middle: T
         "Article 8 cannot be decided: it depends on "
         + ", ".join(_ordered(art8.missing))
         + f", which the request did not give ({facts.cumulative_text}).",
-        f"第八条能否适用尚无法判断：取决于请求未提供的{'、'.join(_ordered(art8.missing))}（{facts.cumulative_text_zh}）。",
+        f"第八条能否适用尚无法判断：取决于请求未提供的{_facts_zh(art8.missing)}（{facts.cumulative_text_zh}）。",
     )
 
 
@@ -1126,7 +1126,10 @@ def _conditions_hold(item: ListItem, facts: _Facts) -> tuple[Tri, list[tuple[str
         if holds is None:
             results.append(_unknown(name))
             notes.append(
-                (f"{condition.text} needs {name}, which is {shown}", f"条件{condition.text}需要{name}，该项{shown_zh}")
+                (
+                    f"{condition.text} needs {name}, which is {shown}",
+                    f"条件{condition.text}需要{_fact_zh(name)}，该项{shown_zh}",
+                )
             )
         else:
             results.append(_known(holds))
@@ -1197,7 +1200,7 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
                 (
                     "it lies outside the sectors the record names, but the record does not name all the "
                     "sectors the list covers (scope_complete is false)",
-                    "该类别不在记录所列领域之内，但记录未列明清单涵盖的全部领域（scope_complete为false）",
+                    "该类别不在记录所列领域之内，但记录未列明清单涵盖的全部领域",
                 )
             )
         else:
@@ -1212,7 +1215,7 @@ def _judge_category(compiled: CompiledList, lookup: CategoryLookup, facts: _Fact
         doubts.append(
             (
                 "this record holds only part of the list's items (items_complete is false)",
-                "本记录仅载有清单的部分条目（items_complete为false）",
+                "本记录仅载有清单的部分条目",
             )
         )
     out_of_scope = not in_scope and not lookup.broader_than_scope and not scope_unknown
@@ -1383,7 +1386,7 @@ def _article6(request: CheckRequest, compiled: CompiledList | None, facts: _Fact
                 f"({', '.join(_ordered(processor_missing))}).",
                 "清单仅适用于自由贸易试验区内"
                 + ("、且不是关键信息基础设施运营者" if compiled.excludes_ciio else "")
-                + f"的数据处理者，而请求未载明本数据处理者是否如此（{'、'.join(_ordered(processor_missing))}）。",
+                + f"的数据处理者，而请求未载明本数据处理者是否如此（{_facts_zh(processor_missing)}）。",
             ),
         )
         could_be_outside = status is Article6Status.OUTSIDE or doubt_may_clear
@@ -1534,7 +1537,7 @@ def _article2_entry(quotes: _Quotes, art6: _Article6, compiled: CompiledList | N
         )
         text_zh = (
             f"第二条：施行中的{zone}负面清单适用于本数据处理者，并将条目{items}（级别为重要数据）所涉数据公开发布为"
-            "重要数据。无论dataset.important_data如何填写，该数据均属重要数据：不适用第三条、第四条的免予申报情形，"
+            "重要数据。无论请求中“是否包含重要数据”如何填写，该数据均属重要数据：不适用第三条、第四条的免予申报情形，"
             "亦不属于第五条所称的个人信息（第五条末款）。"
         )
         return ExplanationEntry("2", True, text, quote_zh, quote_en, (), text_zh)
@@ -1546,7 +1549,7 @@ def _article2_entry(quotes: _Quotes, art6: _Article6, compiled: CompiledList | N
     )
     text_zh = (
         f"第二条：{zone}负面清单是否将该数据列为重要数据尚无法判断：级别为重要数据的条目可能适用，取决于"
-        f"{'、'.join(names) or '清单'}。在此之前，不能认定适用第三条、第四条或者第五条的免予申报情形。"
+        f"{_facts_zh(names) or '清单'}。在此之前，不能认定适用第三条、第四条或者第五条的免予申报情形。"
     )
     return ExplanationEntry("2", None, text, quote_zh, quote_en, names, text_zh)
 
@@ -1807,6 +1810,32 @@ def _article7_entry(
     text_zh = rules.art7_text_zh + _displaced_zh(applied, art6, applies, None)
     clauses = _relevant_clauses([rules.art7_1, rules.art7_2])
     return _entry(quotes, 7, applies, text, clauses, text_zh=text_zh)
+
+
+# The request's facts by name in the Chinese explanations (``missing`` keeps the paths for programs).
+_FACT_ZH = {
+    IN_ZONE: "数据处理者是否在自由贸易试验区内",
+    CIIO: "是否为关键信息基础设施运营者",
+    "dataset.categories": "数据类别",
+    PI: "涉及个人信息（不含敏感个人信息）的人数",
+    SENSITIVE_PI: "涉及敏感个人信息的人数",
+    IMPORTANT_DATA: "是否包含重要数据",
+    CUMULATIVE_PI: "当年1月1日起累计个人信息（不含敏感个人信息）人数",
+    CUMULATIVE_SENSITIVE_PI: "当年1月1日起累计敏感个人信息人数",
+}
+
+
+def _fact_zh(name: str) -> str:
+    """A fact's Chinese name; a list's declared figure by its own name."""
+    if name in _FACT_ZH:
+        return _FACT_ZH[name]
+    attribute = name.removeprefix("dataset.attributes.")
+    return f"清单规定的数据指标“{attribute}”" if attribute != name else name
+
+
+def _facts_zh(names: Iterable[str]) -> str:
+    """Facts by their Chinese names, in the request's order: ``是否包含重要数据、数据类别``."""
+    return "、".join(_fact_zh(name) for name in _ordered(names))
 
 
 def _ordered(names: Iterable[str]) -> tuple[str, ...]:

@@ -1,6 +1,10 @@
 """Data inventories as CSV or XLSX: one dataset a row, in the contract's columns.
 
-Used by ``POST /api/v1/checks/batch`` with ``text/csv`` and by ``registry check``.
+Used by ``POST /api/v1/checks/batch`` with ``text/csv`` and by ``registry check``, which read the
+contract's columns and values exactly. The inventory page reads a company's own sheet as well
+(:class:`SheetReading`): Chinese column titles, ``是``/``否``, ``12万``. An :class:`InventoryError`
+carries a stable ``code`` and its ``params`` besides its English text, so a page can say it in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -8,14 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from openpyxl import Workbook
 
 from registry.cells import csv_text, xlsx_cell
+from registry.figures import parse_count, parse_yes_no_word, split_codes
 from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
 LABEL = "dataset"
@@ -34,6 +39,31 @@ RESULT_COLUMNS = (
     "national_outcome",  # v1.1, after the contract's columns
     "errors",
 )
+COUNT_COLUMNS = (
+    "personal_info_subjects", "sensitive_pi_subjects",
+    "cumulative_personal_info_subjects", "cumulative_sensitive_pi_subjects",
+)  # fmt: skip
+# Other titles of the columns, as companies write them: one table for reading and for the templates
+# (the first Chinese title is the one the Chinese template uses). Matched ignoring case, spaces,
+# underscores and a trailing note in brackets: "个人信息人数（人）" is personal_info_subjects.
+COLUMN_TITLES: dict[str, tuple[str, ...]] = {
+    "dataset": ("数据名称", "数据项名称", "数据项", "数据集名称"),
+    "categories": ("数据类别", "类别", "类别代码", "数据类别代码"),
+    "personal_info_subjects": ("个人信息人数", "个人信息涉及人数", "个人信息主体人数", "涉及个人信息人数"),
+    "sensitive_pi_subjects": (
+        "敏感个人信息人数", "敏感个人信息涉及人数", "敏感个人信息主体人数", "涉及敏感个人信息人数",
+    ),
+    "important_data": ("是否重要数据", "是否包含重要数据", "是否含重要数据", "重要数据"),
+    "cumulative_personal_info_subjects": (
+        "当年累计个人信息人数", "本年度累计个人信息人数", "累计个人信息人数", "当年1月1日起累计个人信息人数",
+    ),
+    "cumulative_sensitive_pi_subjects": (
+        "当年累计敏感个人信息人数", "本年度累计敏感个人信息人数", "累计敏感个人信息人数",
+        "当年1月1日起累计敏感个人信息人数",
+    ),
+    "grounds": ("豁免情形", "适用情形", "第三条至第五条情形", "情形"),
+}  # fmt: skip
+_TRAILING_NOTE = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -47,7 +77,50 @@ class InventoryRow:
 
 
 class InventoryError(ValueError):
-    """The file as a whole cannot be read (no header, missing required columns, not a sheet)."""
+    """The file as a whole cannot be read (no header, missing required columns, not a sheet).
+
+    ``str(error)`` is the English text the API and the CLI show; ``code`` and ``params`` let a page
+    say the same in its reader's language.
+    """
+
+    def __init__(self, message: str, code: str = "unreadable", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
+
+
+def title_key(title: str) -> str:
+    """A column title as it is compared: no case, spaces, underscores, hyphens or trailing note."""
+    title = _TRAILING_NOTE.sub("", title.strip())
+    return re.sub(r"[\s_\-]+", "", title).casefold()
+
+
+@dataclass(frozen=True)
+class SheetReading:
+    """How the inventory page reads a company's own sheet, beyond the contract's exact columns.
+
+    ``titles`` adds column titles (a list's attribute labels) to :data:`COLUMN_TITLES`; ``grounds``
+    maps a ground's name to its code; ``cumulative`` holds the year-to-date totals given once on the
+    form, used for every row that leaves its own blank.
+    """
+
+    titles: Mapping[str, str] = field(default_factory=dict)
+    grounds: Mapping[str, str] = field(default_factory=dict)
+    cumulative: Mapping[str, int] = field(default_factory=dict)
+
+    def column_for(self, title: str) -> str:
+        """The column a title names; a title it does not know stays as written (an attribute)."""
+        key = title_key(title)
+        return _KNOWN_TITLES.get(key) or {title_key(t): c for t, c in self.titles.items()}.get(key) or title
+
+
+@dataclass(frozen=True)
+class Table:
+    """An inventory as read: the columns (contract names), their titles as written, and the rows."""
+
+    header: list[str]
+    written: list[str]
+    rows: list[InventoryRow]
 
 
 REQUIRED_COLUMNS = (
@@ -58,17 +131,20 @@ REQUIRED_COLUMNS = (
 )
 
 
-def _check_header(header: list[str]) -> list[str]:
-    header = [(name or "").strip() for name in header]
-    if not any(header):
-        raise InventoryError("The file has no header row.")
+def _check_header(written: list[str], reading: SheetReading | None = None) -> tuple[list[str], list[str]]:
+    """Return the header by contract names and as written; refuse one without the required columns."""
+    written = [(name or "").strip() for name in written]
+    if not any(written):
+        raise InventoryError("The file has no header row.", "no_header")
+    header = [reading.column_for(name) if reading and name else name for name in written]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise InventoryError(f"Missing columns: {', '.join(missing)}.")
+        raise InventoryError(f"Missing columns: {', '.join(missing)}.", "missing_columns", columns=missing)
     duplicates = sorted({name for name in header if name and header.count(name) > 1})
     if duplicates:
-        raise InventoryError(f"Duplicate columns: {', '.join(duplicates)}.")
-    return header
+        titles = [title for name in duplicates for title, column in zip(written, header, strict=True) if column == name]
+        raise InventoryError(f"Duplicate columns: {', '.join(titles)}.", "duplicate_columns", columns=titles)
+    return header, written
 
 
 def read_csv_text(text: str, max_rows: int = MAX_ROWS) -> tuple[list[str], list[InventoryRow]]:
@@ -76,19 +152,28 @@ def read_csv_text(text: str, max_rows: int = MAX_ROWS) -> tuple[list[str], list[
 
     :raise InventoryError: more than ``max_rows`` lines under the header (blank lines count too).
     """
+    table = read_csv_table(text, max_rows)
+    return table.header, table.rows
+
+
+def read_csv_table(text: str, max_rows: int = MAX_ROWS, reading: SheetReading | None = None) -> Table:
+    """Parse CSV text (a leading BOM is dropped), with a company's own titles when ``reading`` is given.
+
+    :raise InventoryError: not CSV, no usable header, or more than ``max_rows`` lines under the header.
+    """
     text = text.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = _check_header(next(reader))
+        header, written = _check_header(next(reader), reading)
     except StopIteration:
-        raise InventoryError("The file is empty.") from None
+        raise InventoryError("The file is empty.", "empty") from None
     except csv.Error as error:
-        raise InventoryError(f"Not valid CSV: {error}.") from None
+        raise InventoryError(f"Not valid CSV: {error}.", "not_csv", line=1) from None
     rows = []
     try:
         for number, cells in enumerate(reader, start=1):
             if number > max_rows:
-                raise InventoryError(_too_many(max_rows))
+                raise _too_many(max_rows)
             if not any(cell.strip() for cell in cells):
                 continue  # a blank line is no dataset
             padded = cells + [""] * (len(header) - len(cells))
@@ -99,8 +184,9 @@ def read_csv_text(text: str, max_rows: int = MAX_ROWS) -> tuple[list[str], list[
                 )
             )
     except csv.Error as error:
-        raise InventoryError(f"Not valid CSV at line {reader.line_num}: {error}.") from None
-    return header, rows
+        line = reader.line_num
+        raise InventoryError(f"Not valid CSV at line {line}: {error}.", "not_csv", line=line) from None
+    return Table(header, written, rows)
 
 
 def read_xlsx(path: Path | IO[bytes], max_rows: int = MAX_ROWS) -> tuple[list[str], list[InventoryRow]]:
@@ -111,41 +197,77 @@ def read_xlsx(path: Path | IO[bytes], max_rows: int = MAX_ROWS) -> tuple[list[st
     :raise InventoryError: not a workbook, refused as a bomb, or more than ``max_rows`` rows under
         the header (empty rows count too).
     """
+    table = read_xlsx_table(path, max_rows)
+    return table.header, table.rows
+
+
+def read_xlsx_table(path: Path | IO[bytes], max_rows: int = MAX_ROWS, reading: SheetReading | None = None) -> Table:
+    """Read the first sheet of a workbook as :func:`read_xlsx` does, with a company's own titles.
+
+    :raise InventoryError: as :func:`read_xlsx`.
+    """
     try:
         workbook = open_workbook(path)
     except UnsafeWorkbook as error:
-        raise InventoryError(str(error)) from None
+        raise InventoryError(str(error), "unsafe_workbook") from None
     try:
         if not workbook.worksheets:
-            raise InventoryError("The workbook has no sheet.")
+            raise InventoryError("The workbook has no sheet.", "no_sheet")
         sheet = workbook.worksheets[0]
-        check_dimensions(sheet, max_rows)
+        try:
+            check_dimensions(sheet, max_rows)
+        except UnsafeWorkbook as error:
+            code = "too_many_rows" if _declared_rows(sheet) > max_rows + 1 else "unsafe_workbook"
+            raise InventoryError(str(error), code, max_rows=max_rows) from None
         values = capped_rows(sheet, max_rows + 1)
         try:
             _number, first = next(values)
         except StopIteration:
-            raise InventoryError("The sheet is empty.") from None
-        header = _check_header([str(v) if v is not None else "" for v in first])
+            raise InventoryError("The sheet is empty.", "empty") from None
+        header, written = _check_header([str(v) if v is not None else "" for v in first], reading)
         rows = []
-        for line, cells in values:
+        for line, cells in _rows_within(values, max_rows):
             texts = ["" if v is None else _cell_text(v) for v in cells]
             if not any(texts):
                 continue
             texts += [""] * (len(header) - len(texts))
             rows.append(InventoryRow(line, {name: texts[i] for i, name in enumerate(header) if name}))
     except UnsafeWorkbook as error:
-        raise InventoryError(str(error)) from None
+        raise InventoryError(str(error), "unsafe_workbook") from None
     except InventoryError:
         raise
     except Exception as error:  # a damaged sheet: openpyxl raises many kinds
-        raise InventoryError(f"Cannot read the sheet ({error}).") from None
+        raise InventoryError(f"Cannot read the sheet ({error}).", "unreadable") from None
     finally:
         workbook.close()
-    return header, rows
+    return Table(header, written, rows)
 
 
-def _too_many(max_rows: int) -> str:
-    return f"Too many rows: at most {max_rows:,} datasets are checked at once (blank lines count too)."
+def _declared_rows(sheet: Any) -> int:
+    try:
+        return int(sheet.max_row or 0)
+    except Exception:  # no or a malformed dimension: the row cap still holds while streaming
+        return 0
+
+
+def _rows_within(values: Iterator[tuple[int, Any]], max_rows: int) -> Iterator[tuple[int, Any]]:
+    """The streamed rows; going past the cap is "too many rows", whatever the sheet declared."""
+    line = 1
+    try:
+        for line, cells in values:
+            yield line, cells
+    except UnsafeWorkbook as error:
+        if line >= max_rows + 1:
+            raise InventoryError(str(error), "too_many_rows", max_rows=max_rows) from None
+        raise
+
+
+def _too_many(max_rows: int) -> InventoryError:
+    return InventoryError(
+        f"Too many rows: at most {max_rows:,} datasets are checked at once (blank lines count too).",
+        "too_many_rows",
+        max_rows=max_rows,
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -163,7 +285,7 @@ def read_inventory(path: Path) -> tuple[list[str], list[InventoryRow]]:
         return read_xlsx(path)
     if suffix == ".csv":
         return read_csv_text(path.read_bytes().decode("utf-8-sig"))
-    raise InventoryError("An inventory is a .csv or .xlsx file.")
+    raise InventoryError("An inventory is a .csv or .xlsx file.", "not_inventory_file")
 
 
 def _value(text: str) -> Any:
@@ -177,8 +299,36 @@ def _value(text: str) -> Any:
     return text  # left as text: validation names it
 
 
-def row_to_dataset(row: InventoryRow) -> dict[str, Any]:
-    """Turn a row's cells into a batch dataset; an empty cell is a missing value."""
+def _figure(text: str) -> Any:
+    """A company's figure: 是/否 and the like as true/false, 12万 or 120,000 as a number (-5 too)."""
+    answer = parse_yes_no_word(text)
+    if isinstance(answer, bool):
+        return answer
+    sign, digits = (-1, text.strip()[1:]) if text.strip().startswith("-") else (1, text)
+    value = parse_count(digits)
+    return sign * value if isinstance(value, int | float) else text.strip()
+
+
+def _ground_codes(text: str, names: Mapping[str, str]) -> list[str]:
+    """Grounds by code or by name; a name may hold commas, so parts are first split at semicolons."""
+    codes: list[str] = []
+    for part in re.split(r"[;；\n]+", text):
+        part = part.strip()
+        if part in names or part.casefold() in names:
+            codes.append(names.get(part) or names[part.casefold()])
+        else:
+            codes += [names.get(code, code) for code in split_codes(part)]
+    return codes
+
+
+def row_to_dataset(row: InventoryRow, reading: SheetReading | None = None) -> dict[str, Any]:
+    """Turn a row's cells into a batch dataset; an empty cell is a missing value.
+
+    Without ``reading`` the cells are read as the contract writes them (API, CLI); with it, as a
+    company writes them (:class:`SheetReading`).
+    """
+    if reading is not None:
+        return _company_row_to_dataset(row, reading)
     cells = row.cells
     dataset: dict[str, Any] = {"label": cells.get(LABEL) or None}
     if cells.get("categories"):
@@ -198,6 +348,33 @@ def row_to_dataset(row: InventoryRow) -> dict[str, Any]:
         dataset["grounds"] = [g.strip() for g in cells["grounds"].split(";") if g.strip()]
     # Every other column is a declared attribute; an empty cell leaves the figure unknown.
     attributes = {name: (_value(text) if text else None) for name, text in cells.items() if name not in KNOWN_COLUMNS}
+    if attributes:
+        dataset["attributes"] = attributes
+    return dataset
+
+
+def _company_row_to_dataset(row: InventoryRow, reading: SheetReading) -> dict[str, Any]:
+    cells = row.cells
+    dataset: dict[str, Any] = {"label": cells.get(LABEL) or None}
+    if cells.get("categories"):
+        dataset["categories"] = split_codes(cells["categories"])
+    for column in ("personal_info_subjects", "sensitive_pi_subjects"):
+        if cells.get(column):
+            dataset[column] = parse_count(cells[column])
+    if cells.get("important_data"):
+        dataset["important_data"] = parse_yes_no_word(cells["important_data"])
+    cumulative = {}
+    for name in ("personal_info_subjects", "sensitive_pi_subjects"):
+        text = cells.get(f"cumulative_{name}")
+        if text:
+            cumulative[name] = parse_count(text)
+        elif name in reading.cumulative:
+            cumulative[name] = reading.cumulative[name]  # the year's totals, given once on the form
+    if cumulative:
+        dataset["cumulative"] = cumulative
+    if cells.get("grounds"):
+        dataset["grounds"] = _ground_codes(cells["grounds"], reading.grounds)
+    attributes = {name: (_figure(text) if text else None) for name, text in cells.items() if name not in KNOWN_COLUMNS}
     if attributes:
         dataset["attributes"] = attributes
     return dataset
@@ -290,3 +467,8 @@ def write_inventory(path: Path, header: list[str], rows: list[InventoryRow], res
         path.write_text("\ufeff" + write_csv(header, rows, results), encoding="utf-8", newline="")
         return
     write_xlsx(path, header, rows, results)
+
+
+_KNOWN_TITLES = {title_key(title): column for column, titles in COLUMN_TITLES.items() for title in titles} | {
+    title_key(column): column for column in KNOWN_COLUMNS
+}

@@ -10,6 +10,7 @@ from marshmallow import ValidationError, fields, validate
 from registry.checks.engine import GROUNDS, ORDER_IN_FORCE_FROM
 from registry.fields import Count, FlatDict, IsoDate, RegistrySchema, StrictBoolean, figure
 from registry.lists.schemas import CATEGORY_PATTERN
+from registry.messages import Message
 
 MAX_CATEGORIES = 200
 MAX_ATTRIBUTES = 200
@@ -32,8 +33,11 @@ def _order_in_force(value: Any) -> bool:
     """Art. 14: Order No. 16 applies from 2024-03-22; earlier checks are refused (v1.1)."""
     if value is not None and value < ORDER_IN_FORCE_FROM:
         raise ValidationError(
-            "Order No. 16 applies from 2024-03-22 (Art. 14); the registry does not decide transfers "
-            "dated earlier, under the orders before it."
+            Message(
+                "Order No. 16 applies from 2024-03-22 (Art. 14); the registry does not decide transfers "
+                "dated earlier, under the orders before it.",
+                "before_order_in_force",
+            )
         )
     return True
 
@@ -76,7 +80,10 @@ def _category(value: str) -> bool:
     import re
 
     if not re.fullmatch(CATEGORY_PATTERN, value) or len(value) > 128:
-        raise ValidationError(f"{value!r} is not a category code (dot-separated, e.g. AUTO.VEH.TRACK).")
+        raise ValidationError(
+            Message(f"{value!r} is not a category code (dot-separated, e.g. AUTO.VEH.TRACK).", "not_category_code",
+                    code=value)
+        )  # fmt: skip
     return True
 
 
@@ -132,8 +139,11 @@ class _CumulativeRules:
                 raise ValidationError(
                     {
                         "cumulative": [
-                            "Required when the dataset holds personal information: "
-                            "the totals since 1 January, this transfer included."
+                            Message(
+                                "Required when the dataset holds personal information: "
+                                "the totals since 1 January, this transfer included.",
+                                "cumulative_required",
+                            )
                         ]
                     }  # fmt: skip
                 )
@@ -142,7 +152,9 @@ class _CumulativeRules:
         for name in ("personal_info_subjects", "sensitive_pi_subjects"):
             own = dataset.get(name)
             if own is not None and cumulative[name] < own:
-                errors[name] = [f"May not be smaller than the dataset's own {name} ({own})."]
+                errors[name] = [
+                    Message(f"May not be smaller than the dataset's own {name} ({own}).", "below_own_count", count=own)
+                ]
         if errors:
             raise ValidationError({"cumulative": errors})
 

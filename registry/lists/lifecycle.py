@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from registry.errors import Conflict
+from registry.messages import Message
 
 
 class Status(StrEnum):
@@ -39,15 +40,19 @@ TRANSITIONS: dict[str, tuple[frozenset[Status], Status | None]] = {
     "withdraw": (frozenset({Status.DRAFT}), Status.WITHDRAWN),
 }
 
-_WHY_NOT = {
-    "edit": "Only a draft can be edited; this version is {status} and frozen.",
-    "submit": "Only a draft can be submitted; this version is {status}.",
-    "approve": "Only a submitted version can be approved; this version is {status}.",
-    "reject": "Only a submitted version can be rejected; this version is {status}.",
-    "file": "Only an approved version can be filed; this version is {status}.",
-    "publish": "Only a version filed with both CAC and NDA can be published; this version is {status}.",
-    "revoke": "Only a published version can be revoked; this version is {status}.",
-    "withdraw": "Only a draft can be withdrawn; this version is {status}, so it stays on record.",
+_WHY_NOT = {  # the API's English; the codes name them on pages
+    "edit": Message("Only a draft can be edited; this version is {status} and frozen.", "cannot_edit"),
+    "submit": Message("Only a draft can be submitted; this version is {status}.", "cannot_submit"),
+    "approve": Message("Only a submitted version can be approved; this version is {status}.", "cannot_approve"),
+    "reject": Message("Only a submitted version can be rejected; this version is {status}.", "cannot_reject"),
+    "file": Message("Only an approved version can be filed; this version is {status}.", "cannot_file"),
+    "publish": Message(
+        "Only a version filed with both CAC and NDA can be published; this version is {status}.", "cannot_publish"
+    ),
+    "revoke": Message("Only a published version can be revoked; this version is {status}.", "cannot_revoke"),
+    "withdraw": Message(
+        "Only a draft can be withdrawn; this version is {status}, so it stays on record.", "cannot_withdraw"
+    ),
 }
 
 
@@ -61,7 +66,7 @@ def next_status(action: str, current: str, *, authorities_on_file: frozenset[str
     """
     allowed_from, target = TRANSITIONS[action]
     if Status(current) not in allowed_from:
-        raise Conflict(_WHY_NOT[action].format(status=current))
+        raise Conflict(_WHY_NOT[action].format(status=str(current)))
     if action == "file":
         return Status.FILED if authorities_on_file >= REQUIRED_AUTHORITIES else Status.APPROVED
     assert target is not None

@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields, validate
 from registry.fields import FullMatch, IsoDate, RegistrySchema, StrictBoolean, figure
 from registry.lists import labels
 from registry.lists.lifecycle import Status
+from registry.messages import Message
 
 LEVELS = tuple(labels.LEVELS)
 MECHANISMS = tuple(labels.MECHANISMS)
@@ -46,13 +47,13 @@ READ_ONLY_FIELDS = (
 
 def _non_blank(value: str) -> bool:
     if not value.strip():
-        raise ValidationError("Must not be blank.")
+        raise ValidationError(Message("Must not be blank.", "blank"))
     return True
 
 
 def _version_label(value: str) -> bool:
     if value in RESERVED_VERSIONS:
-        raise ValidationError(f"{value!r} is reserved.")
+        raise ValidationError(Message(f"{value!r} is reserved.", "reserved_version", name=value))
     return True
 
 
@@ -85,7 +86,9 @@ class AttributeSchema(StrictSchema):
     @ma.validates("name")
     def _not_built_in(self, value: str, **_kwargs: Any) -> None:
         if value in BUILT_IN_FIGURES:
-            raise ValidationError(f"{value!r} is a built-in dataset figure; do not declare it.")
+            raise ValidationError(
+                Message(f"{value!r} is a built-in dataset figure; do not declare it.", "built_in_figure", name=value)
+            )
 
 
 class ConditionValue(fields.Field):
@@ -181,7 +184,7 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
     """
     errors: dict[str, Any] = {}
 
-    def add(path: tuple[Any, ...], message: str) -> None:
+    def add(path: tuple[Any, ...], message: Message) -> None:
         node = errors
         for key in path[:-1]:
             node = node.setdefault(key, {})
@@ -192,7 +195,7 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
     for index, category in enumerate(categories):
         code = category["code"]
         if code in declared:
-            add(("categories", index, "code"), "Duplicate code.")
+            add(("categories", index, "code"), Message("Duplicate code.", "duplicate_code"))
         declared.add(code)
     for index, category in enumerate(categories):
         code = category["code"]
@@ -201,7 +204,9 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
         if missing:
             add(
                 ("categories", index, "code"),
-                f"Parent categories not declared: {', '.join(missing)}.",
+                Message(
+                    f"Parent categories not declared: {', '.join(missing)}.", "parents_not_declared", codes=missing
+                ),  # fmt: skip
             )
 
     seen_scope: set[str] = set()
@@ -209,9 +214,9 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(code, str):
             continue
         if code not in declared:
-            add(("scope", index), f"Category {code!r} is not declared.")
+            add(("scope", index), Message(f"Category {code!r} is not declared.", "category_not_declared", code=code))
         if code in seen_scope:
-            add(("scope", index), "Duplicate scope code.")
+            add(("scope", index), Message("Duplicate scope code.", "duplicate_scope"))
         seen_scope.add(code)
 
     attribute_types: dict[str, str] = {name: "integer" for name in BUILT_IN_FIGURES}
@@ -219,7 +224,7 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(attribute, dict) or "name" not in attribute:
             continue
         if attribute["name"] in attribute_types and attribute["name"] not in BUILT_IN_FIGURES:
-            add(("attributes", index, "name"), "Duplicate attribute.")
+            add(("attributes", index, "name"), Message("Duplicate attribute.", "duplicate_attribute"))
         attribute_types.setdefault(attribute["name"], attribute.get("type", "integer"))
 
     seen_codes: set[str] = set()
@@ -229,11 +234,14 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
         code = item.get("code")
         if code is not None:
             if code in seen_codes:
-                add(("items", index, "code"), "Duplicate code.")
+                add(("items", index, "code"), Message("Duplicate code.", "duplicate_code"))
             seen_codes.add(code)
         category = item.get("category")
         if category is not None and category not in declared:
-            add(("items", index, "category"), f"Category {category!r} is not declared.")
+            add(
+                ("items", index, "category"),
+                Message(f"Category {category!r} is not declared.", "category_not_declared", code=category),
+            )
         for c_index, condition in enumerate(item.get("conditions") or []):
             if not isinstance(condition, dict) or "attribute" not in condition:
                 continue
@@ -242,13 +250,24 @@ def content_errors(data: dict[str, Any]) -> dict[str, Any]:
             if kind is None:
                 add(
                     (*path, "attribute"),
-                    f"Unknown attribute {condition['attribute']!r}: declare it.",
+                    Message(
+                        f"Unknown attribute {condition['attribute']!r}: declare it.",
+                        "unknown_attribute",
+                        name=condition["attribute"],
+                    ),  # fmt: skip
                 )
             elif kind == "boolean":
                 if condition.get("op") != "==" or not isinstance(condition.get("value"), bool):
-                    add((*path, "value"), "A boolean attribute takes op '==' and true or false.")
+                    add(
+                        (*path, "value"),
+                        Message("A boolean attribute takes op '==' and true or false.", "boolean_condition"),
+                    )
             elif isinstance(condition.get("value"), bool):
-                add((*path, "value"), f"Attribute {condition['attribute']!r} is a number.")
+                add(
+                    (*path, "value"),
+                    Message(f"Attribute {condition['attribute']!r} is a number.", "number_attribute",
+                            name=condition["attribute"]),
+                )  # fmt: skip
     return errors
 
 
@@ -353,9 +372,15 @@ class ApprovalDecisionSchema(StrictSchema):
     @ma.validates_schema
     def _needs(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data["decision"] == "approved" and not (data.get("document_no") or "").strip():
-            raise ValidationError({"document_no": ["An approval needs the commission's document number."]})
+            raise ValidationError(
+                {
+                    "document_no": [
+                        Message("An approval needs the commission's document number.", "document_no_required")
+                    ]
+                }
+            )
         if data["decision"] == "rejected" and not (data.get("reason") or "").strip():
-            raise ValidationError({"reason": ["A rejection needs a reason."]})
+            raise ValidationError({"reason": [Message("A rejection needs a reason.", "reason_required")]})
 
 
 class FilingSchema(StrictSchema):

@@ -29,7 +29,8 @@ from registry.lists.canonical import content_digest
 from registry.lists.lifecycle import EVER_PUBLISHED, Status, next_status
 from registry.lists.models import Filing, ListCategory, ListItem, ListVersion
 from registry.lists.schemas import ListVersionCreateSchema, is_valid_version_label
-from registry.lists.spreadsheet import Problem, export_csv, export_xlsx, import_spreadsheet
+from registry.lists.spreadsheet import export_csv, export_xlsx, import_spreadsheet
+from registry.messages import Message
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
@@ -409,7 +410,9 @@ def replace_draft(
     _require(account, Action.EDIT, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     if content.get("version") not in (None, version.version):
-        raise InvalidInput({"version": ["Must equal the version in the path; versions cannot be renamed."]})
+        raise InvalidInput(
+            {"version": [Message("Must equal the version in the path; versions cannot be renamed.", "version_renamed")]}
+        )
     next_status("edit", version.status)
     _set_content(session, version, content)
     _touch(version)
@@ -483,7 +486,13 @@ def submit(
     version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("submit", version.status)
     if not version.scope:
-        raise InvalidInput({"scope": ["Name at least one sector or scenario the list covers before submitting."]})
+        raise InvalidInput(
+            {
+                "scope": [
+                    Message("Name at least one sector or scenario the list covers before submitting.", "scope_required")
+                ]
+            }
+        )
     version.digest = content_digest(content_of(version))
     version.status = new_status
     return _step(session, account, version, "submitted", on=clock.today(), dry_run=dry_run)
@@ -512,7 +521,7 @@ def decide_approval(
     decided_on = decided_on or clock.today()
     next_status("approve" if decision == "approved" else "reject", version.status)  # 409 before 422
     if decided_on > clock.today():
-        raise InvalidInput({"decided_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
+        raise InvalidInput({"decided_on": [_after_today()]})
     if decision == "approved":
         version.status = next_status("approve", version.status)
         version.approval_document_no = document_no
@@ -548,15 +557,26 @@ def record_filing(
     version = _version_for_action(session, zone, version_label, if_match)
     on_file = frozenset(f.authority for f in version.filings)
     if authority in on_file and version.status == Status.APPROVED:
-        raise Conflict(f"{authority} has already filed version {version.version} of {zone.code}.")
+        raise Conflict(
+            Message(f"{authority} has already filed version {version.version} of {zone.code}.", "already_filed",
+                    authority=authority)
+        )  # fmt: skip
     new_status = next_status("file", version.status, authorities_on_file=on_file | {authority})
     filed_on = filed_on or clock.today()
     # v1.1: no filing dated in the future, nor before the approval it files.
     if filed_on > clock.today():
-        raise InvalidInput({"filed_on": [f"Must not be later than today ({clock.today().isoformat()})."]})
+        raise InvalidInput({"filed_on": [_after_today()]})
     if version.approved_on is not None and filed_on < version.approved_on:
         raise InvalidInput(
-            {"filed_on": [f"Must not precede the approval's decided_on ({version.approved_on.isoformat()})."]}
+            {
+                "filed_on": [
+                    Message(
+                        f"Must not precede the approval's decided_on ({version.approved_on.isoformat()}).",
+                        "before_approval",
+                        date=version.approved_on,
+                    )
+                ]
+            }  # fmt: skip
         )
     version.status = new_status
     version.filings.append(
@@ -593,22 +613,44 @@ def publish(
     account = _require(account, Action.PUBLISH, zone)
     version = _version_for_action(session, zone, version_label, if_match)
     new_status = next_status("publish", version.status)
-    earliest = _earliest_effective_date(version)
-    if effective_from < earliest[0]:
-        raise InvalidInput({"effective_from": [f"Must not precede {earliest[1]} ({earliest[0].isoformat()})."]})
+    earliest, refusal = _earliest_effective_date(version)
+    if effective_from < earliest:
+        raise InvalidInput({"effective_from": [refusal]})
     version.status = new_status
     version.effective_from = effective_from
     version.published_at = utcnow()
     return _step(session, account, version, "published", on=effective_from, dry_run=dry_run)
 
 
-def _earliest_effective_date(version: ListVersion) -> tuple[date, str]:
-    """The first day a version may take effect, and what sets it: Order No. 16, its approval, a filing."""
-    bounds = [(ORDER_IN_FORCE_FROM, "the day Order No. 16 took effect")]
+def _earliest_effective_date(version: ListVersion) -> tuple[date, Message]:
+    """The first day a version may take effect, and the message refusing an earlier one.
+
+    What sets it: Order No. 16, the version's approval, or a filing, whichever is latest.
+    """
+
+    def refusal(what: str, day: date) -> str:
+        return f"Must not precede {what} ({day.isoformat()})."
+
+    bounds = [
+        (
+            ORDER_IN_FORCE_FROM,
+            Message(refusal("the day Order No. 16 took effect", ORDER_IN_FORCE_FROM), "before_order_effective"),
+        )
+    ]
     if version.approved_on is not None:
-        bounds.append((version.approved_on, "the approval's decided_on"))
-    bounds += [(f.filed_on, f"the {f.authority} filing's filed_on") for f in version.filings if f.filed_on]
+        day = version.approved_on
+        bounds.append((day, Message(refusal("the approval's decided_on", day), "before_approval", date=day)))
+    for filing in version.filings:
+        if filing.filed_on:
+            day, authority = filing.filed_on, filing.authority
+            what = f"the {authority} filing's filed_on"
+            bounds.append((day, Message(refusal(what, day), "before_filing", authority=authority, date=day)))
     return max(bounds, key=lambda bound: bound[0])
+
+
+def _after_today() -> Message:
+    today = clock.today()
+    return Message(f"Must not be later than today ({today.isoformat()}).", "after_today", date=today)
 
 
 def revoke(
@@ -632,10 +674,25 @@ def revoke(
     new_status = next_status("revoke", version.status)
     if revoked_on < clock.today():
         # v1.1: a revocation never moves which list was in force on a past date.
-        raise InvalidInput({"revoked_on": [f"Must not be earlier than today ({clock.today().isoformat()})."]})
+        raise InvalidInput(
+            {
+                "revoked_on": [
+                    Message(f"Must not be earlier than today ({clock.today().isoformat()}).", "before_today",
+                            date=clock.today())
+                ]
+            }
+        )  # fmt: skip
     if version.effective_from and revoked_on < version.effective_from:
         raise InvalidInput(
-            {"revoked_on": [f"Must not precede the effective date {version.effective_from.isoformat()}."]}
+            {
+                "revoked_on": [
+                    Message(
+                        f"Must not precede the effective date {version.effective_from.isoformat()}.",
+                        "before_effective",
+                        date=version.effective_from,
+                    )
+                ]
+            }  # fmt: skip
         )
     version.status = new_status
     version.revoked_on = revoked_on
@@ -661,17 +718,6 @@ def export_version(session: Session, viewer: Account | None, zone_code: str, ver
     return export_csv(whole).encode("utf-8")  # it begins with a BOM, for spreadsheet programs
 
 
-class SpreadsheetRefused(InvalidInput):
-    """An imported file with problems: the API answers with their text, the pages with ``problems``."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(
-            {"file": [str(problem) for problem in problems]},
-            detail=f"The file has {len(problems)} problem(s); nothing was stored.",
-        )
-        self.problems = problems
-
-
 def import_draft(
     session: Session,
     account: Account | None,
@@ -684,7 +730,7 @@ def import_draft(
 ) -> ListVersion:
     """Create a draft from an uploaded XLSX or CSV list; nothing is stored if any row is wrong.
 
-    :raise SpreadsheetRefused: every problem, by sheet, row and column (``errors["file"]``).
+    :raise InvalidInput: every problem of the file, by sheet, row and column (``errors["file"]``).
     :raise InvalidInput: a missing or invalid version label (``errors["version"]``).
     """
     zone = get_zone(session, zone_code)
@@ -692,11 +738,16 @@ def import_draft(
         _require(account, Action.CREATE, zone)
     result = import_spreadsheet(data, filename)
     if result.content is None:
-        raise SpreadsheetRefused(result.problems)
+        raise InvalidInput(
+            {"file": [problem.as_message() for problem in result.problems]},
+            detail=f"The file has {len(result.problems)} problem(s); nothing was stored.",
+        )
     content = dict(result.content)
     content["version"] = version or content.get("version")
     if not content["version"]:
-        raise InvalidInput({"version": ["Name the version (in the file's 说明 list sheet or as a field)."]})
+        raise InvalidInput(
+            {"version": [Message("Name the version (in the file's 说明 list sheet or as a field).", "version_missing")]}
+        )
     try:
         validated = ListVersionCreateSchema().load(content)
     except ValidationError as error:  # the label given beside the file, checked like any other

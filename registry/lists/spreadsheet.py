@@ -33,6 +33,7 @@ from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
 from registry.lists.labels import LEVELS, MECHANISMS, STATUSES, Label, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
+from registry.messages import Message
 from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
 
 MAX_ITEMS = 20_000
@@ -48,23 +49,34 @@ LABELLED_CELLS: dict[str, dict[str, Label]] = {"level": LEVELS, "mechanism": MEC
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an imported file: where (as the spreadsheet shows it) and what."""
+    """One thing wrong with an imported file: where (as the spreadsheet shows it) and what.
+
+    ``message`` is the whole English text after the place. For the pages, ``reason`` is the
+    :class:`registry.messages.Message` itself (English, with a code), ``context`` what in the cell
+    or line it is about (a key as the file writes it, a field), ``condition`` which condition of
+    a conditions cell (1, 2, …); ``message`` is made of them.
+    """
 
     sheet: str
     row: int | None
     column: str | None
     message: str
-    # What kind of problem, for a page to say it in its own language (the message is English):
-    # "level" or "mechanism" (a refused labelled cell, ``value`` as written), "conditions" (``value``
-    # the part that cannot be read), "missing_column" and "unknown_sheet"; None for the others.
-    kind: str | None = None
-    value: str | None = None
+    reason: str | None = None
+    context: tuple[str, ...] = ()
+    condition: int | None = None
 
     def __str__(self) -> str:
         where = ", ".join(
             part for part in (self.sheet, f"row {self.row}" if self.row else "", self.column or "") if part
         )
         return f"{where}: {self.message}"
+
+    def as_message(self) -> Message:
+        """The problem as one message of an import's answer: the text above, its parts for pages."""
+        return Message(
+            str(self), "file_problem", sheet=self.sheet, row=self.row, column=self.column, context=self.context,
+            condition=self.condition, problem=self.message if self.reason is None else self.reason,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -343,9 +355,12 @@ class _Importer:
         column: str | None,
         message: str,
         structural: bool = False,
-        **refusal: str | None,
+        context: tuple[str, ...] = (),
+        condition: int | None = None,
     ) -> None:
-        self.problems.append(Problem(sheet, row, column, message, **refusal))
+        parts = [*context, *((f"condition {condition}",) if condition else ())]
+        text = ": ".join([*parts, message]) if parts else message
+        self.problems.append(Problem(sheet, row, column, text, message, context, condition))
         self.structural = self.structural or structural
 
     # -- XLSX --
@@ -354,7 +369,7 @@ class _Importer:
         try:
             workbook = open_workbook(data)  # the archive is checked before anything is parsed
         except UnsafeWorkbook as error:
-            self.problem(self.filename, None, None, str(error), structural=True)
+            self.problem(self.filename, None, None, error.args[0], structural=True)
             return
         try:
             sheets: dict[str, Any] = {}
@@ -367,12 +382,15 @@ class _Importer:
                             worksheet.title,
                             None,
                             None,
-                            f"Unknown sheet; the sheets are {_names(SHEETS)}.",
-                            kind="unknown_sheet",
-                            value=worksheet.title,
+                            Message(
+                                f"Unknown sheet; the sheets are {_names(SHEETS)}.",
+                                "unknown_sheet",
+                                sheets=_names(SHEETS),
+                            ),  # fmt: skip
                         )
                 elif role.key in sheets:
-                    self.problem(worksheet.title, None, None, f"A second {role.header} sheet.", structural=True)
+                    second = Message(f"A second {role.header} sheet.", "second_sheet", sheet=role.header)
+                    self.problem(worksheet.title, None, None, second, structural=True)
                 else:
                     sheets[role.key] = worksheet
             if "list" in sheets:
@@ -398,7 +416,8 @@ class _Importer:
                     self.items_sheet, self._records(sheets["items"]), ITEM_COLUMNS, limit=MAX_ITEMS
                 )
             else:
-                self.problem(ITEMS_SHEET.header, None, None, "The workbook has no sheet of items.", structural=True)
+                none = Message("The workbook has no sheet of items.", "no_items_sheet", sheet=ITEMS_SHEET.header)
+                self.problem(ITEMS_SHEET.header, None, None, none, structural=True)
         finally:
             workbook.close()
 
@@ -409,9 +428,10 @@ class _Importer:
             worksheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
             yield from capped_rows(worksheet, MAX_SHEET_ROWS)
         except UnsafeWorkbook as error:
-            self.problem(worksheet.title, None, None, str(error), structural=True)
+            self.problem(worksheet.title, None, None, error.args[0], structural=True)
         except Exception as error:  # a damaged sheet: openpyxl raises many kinds
-            self.problem(worksheet.title, None, None, f"Cannot read this sheet ({error}).", structural=True)
+            unreadable = Message(f"Cannot read this sheet ({error}).", "unreadable_sheet")
+            self.problem(worksheet.title, None, None, unreadable, structural=True)
 
     def _read_list_sheet(self, worksheet: Any) -> None:
         sheet = worksheet.title
@@ -419,7 +439,7 @@ class _Importer:
         for row in self._read_table(sheet, self._records(worksheet), LIST_COLUMNS):
             key_text = _text(row.cells.get("key"))
             if key_text is None:
-                self.problem(sheet, row.number, LIST_COLUMNS[0].header, "A value without a key.")
+                self.problem(sheet, row.number, LIST_COLUMNS[0].header, Message("A value without a key.", "no_key"))
                 continue
             key = _lookup(key_text, LIST_KEYS)
             if key is None:
@@ -427,7 +447,12 @@ class _Importer:
                     sheet,
                     row.number,
                     LIST_COLUMNS[0].header,
-                    f"Unknown key {key_text!r}; the keys are {_names(LIST_KEYS)}.",
+                    Message(
+                        f"Unknown key {key_text!r}; the keys are {_names(LIST_KEYS)}.",
+                        "unknown_key",
+                        key=key_text,
+                        keys=_names(LIST_KEYS),
+                    ),  # fmt: skip
                 )
                 continue
             self._set_meta(key, row.cells.get("value"), _Source(sheet, row.number, value_header, label=key.header))
@@ -435,9 +460,9 @@ class _Importer:
     def _set_meta(self, key: _Column, value: Any, source: _Source) -> None:
         if key.key in self.meta:
             earlier = self.meta[key.key][1].row
-            self.problem(
-                source.sheet, source.row, source.column, f"{key.header} is given twice (also in row {earlier})."
-            )
+            twice = Message(f"{key.header} is given twice (also in row {earlier}).", "given_twice",
+                            key=key.header, row=earlier)  # fmt: skip
+            self.problem(source.sheet, source.row, source.column, twice)
             return
         self.meta[key.key] = (value, source)
 
@@ -454,7 +479,8 @@ class _Importer:
             try:
                 text = data.decode("gb18030")  # what spreadsheet programs on Chinese Windows save
             except UnicodeDecodeError:
-                self.problem(sheet, None, None, "Not a text file: save it as CSV (UTF-8).", structural=True)
+                not_text = Message("Not a text file: save it as CSV (UTF-8).", "not_text_file")
+                self.problem(sheet, None, None, not_text, structural=True)
                 return
         records = self._csv_records(sheet, text)
         for number, cells in records:
@@ -467,7 +493,8 @@ class _Importer:
                 sheet, chain([(number, cells)], records), ITEM_COLUMNS, limit=MAX_ITEMS, unescape=True
             )
             return
-        self.problem(sheet, None, None, "No header row: the file holds no table of items.", structural=True)
+        no_header = Message("No header row: the file holds no table of items.", "no_header_row")
+        self.problem(sheet, None, None, no_header, structural=True)
 
     def _csv_records(self, sheet: str, text: str) -> Iterator[tuple[int, list[str]]]:
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -475,11 +502,13 @@ class _Importer:
         try:
             for number, cells in enumerate(reader, start=1):
                 if number > MAX_SHEET_ROWS:
-                    self.problem(sheet, number, None, f"Too many lines: at most {MAX_SHEET_ROWS:,} are read.", True)
+                    too_many = Message(f"Too many lines: at most {MAX_SHEET_ROWS:,} are read.", "sheet_too_long",
+                                       max=MAX_SHEET_ROWS)  # fmt: skip
+                    self.problem(sheet, number, None, too_many, True)
                     return
                 yield number, cells
         except csv.Error as error:
-            self.problem(sheet, number + 1, None, f"Not valid CSV ({error}).", structural=True)
+            self.problem(sheet, number + 1, None, Message(f"Not valid CSV ({error}).", "invalid_csv"), structural=True)
 
     def _csv_meta(self, sheet: str, number: int, cells: list[str]) -> None:
         # One cell as written, or split at its commas when typed by hand; Excel pads with empty cells.
@@ -488,11 +517,13 @@ class _Importer:
         line = ",".join(cells).strip()[1:].strip()
         match = re.fullmatch(r"([^:：]*)[:：](.*)", line, re.S)
         if match is None:
-            self.problem(sheet, number, None, "Expected a line `# key: value`.")
+            self.problem(sheet, number, None, Message("Expected a line `# key: value`.", "expected_key_line"))
             return
         key = _lookup(match[1], CSV_KEYS)
         if key is None:
-            self.problem(sheet, number, None, f"Unknown key {match[1].strip()!r}; the keys are {_names(CSV_KEYS)}.")
+            unknown = Message(f"Unknown key {match[1].strip()!r}; the keys are {_names(CSV_KEYS)}.", "unknown_key",
+                              key=match[1].strip(), keys=_names(CSV_KEYS))  # fmt: skip
+            self.problem(sheet, number, None, unknown)
             return
         value = match[2].strip() or None
         source = _Source(sheet, number, label=f"# {key.key}")
@@ -503,7 +534,10 @@ class _Importer:
             parts = _split_pipes(value or "")
             if len(parts) > len(columns):
                 names = " | ".join(column.key for column in columns)
-                self.problem(sheet, number, None, f"Too many fields: write `# {key.key}: {names}`.")
+                line = f"# {key.key}: {names}"
+                self.problem(
+                    sheet, number, None, Message(f"Too many fields: write `{line}`.", "too_many_fields", line=line)
+                )
                 return
             row = _Row(number, {column.key: part for column, part in zip(columns, parts, strict=False)})
             if self.categories is not None and key.key == "category":
@@ -532,7 +566,11 @@ class _Importer:
                 sheet,
                 1 if first is None else first[0],
                 None,
-                f"The sheet is empty: its first row must hold the headers {_names(columns)}.",
+                Message(
+                    f"The sheet is empty: its first row must hold the headers {_names(columns)}.",
+                    "empty_sheet",
+                    columns=_names(columns),
+                ),  # fmt: skip
                 structural=True,
             )
             return []
@@ -546,14 +584,17 @@ class _Importer:
                 continue
             column = _lookup(text, columns)
             if column is None:
-                self.problem(sheet, header_row, text, f"Unknown column; the columns are {_names(columns)}.", True)
+                unknown = Message(f"Unknown column; the columns are {_names(columns)}.", "unknown_column",
+                                  columns=_names(columns))  # fmt: skip
+                self.problem(sheet, header_row, text, unknown, True)
             elif column in by_index.values():
-                self.problem(sheet, header_row, text, f"Duplicate column {column.header}.", True)
+                twice = Message(f"Duplicate column {column.header}.", "duplicate_column", column=column.header)
+                self.problem(sheet, header_row, text, twice, True)
             else:
                 by_index[index] = column
         for column in columns:
             if column.required and column not in by_index.values():
-                self.problem(sheet, header_row, column.header, "Missing column.", True, kind="missing_column")
+                self.problem(sheet, header_row, column.header, Message("Missing column.", "missing_column"), True)
         if len(self.problems) > start:
             return []
         rows: list[_Row] = []
@@ -562,13 +603,16 @@ class _Importer:
             if all(v is None for v in values):
                 continue
             if limit is not None and len(rows) >= limit:
-                self.problem(sheet, number, None, f"Too many rows: a list holds at most {limit:,} items.", True)
+                too_many = Message(f"Too many rows: a list holds at most {limit:,} items.", "too_many_items", max=limit)
+                self.problem(sheet, number, None, too_many, True)
                 break
             stray = [i for i in unnamed if i < len(values) and values[i] is not None]
             stray += [i for i in range(len(header), len(values)) if values[i] is not None]
             if stray:
                 letters = ", ".join(get_column_letter(i + 1) for i in stray)
-                self.problem(sheet, number, None, f"A value in a column without a header (column {letters}).", True)
+                stray_value = Message(f"A value in a column without a header (column {letters}).", "no_header",
+                                      columns=letters)  # fmt: skip
+                self.problem(sheet, number, None, stray_value, True)
             cells = {column.key: values[i] if i < len(values) else None for i, column in by_index.items()}
             rows.append(_Row(number, cells))
         return rows
@@ -652,15 +696,8 @@ class _Importer:
         if text is not None:
             try:
                 item["conditions"] = _parse_conditions(text)
-            except UnreadableCondition as error:
-                self.problem(
-                    self.items_sheet,
-                    row.number,
-                    _BY_KEY["conditions"].header,
-                    str(error),
-                    kind="conditions",
-                    value=error.part,
-                )
+            except ValueError as error:
+                self.problem(self.items_sheet, row.number, _BY_KEY["conditions"].header, error.args[0])
         return item
 
     def _paths(self) -> Iterator[tuple[_Row, list[str]]]:
@@ -686,7 +723,12 @@ class _Importer:
                         self.items_sheet,
                         row.number,
                         header,
-                        f"Category {prefixes[-1]} has no {header} level: leave this cell empty.",
+                        Message(
+                            f"Category {prefixes[-1]} has no {header} level: leave this cell empty.",
+                            "no_such_level",
+                            category=prefixes[-1],
+                            column=header,
+                        ),  # fmt: skip
                     )
                 elif code in declared and declared[code] != given:
                     where = "its `# category:` line" if self.is_csv else CATEGORIES_SHEET.header
@@ -694,8 +736,15 @@ class _Importer:
                         self.items_sheet,
                         row.number,
                         header,
-                        f"{given!r} is not the name of category {code} ({declared[code]!r} in {where}): "
-                        "correct one of them, or leave this cell empty.",
+                        Message(
+                            f"{given!r} is not the name of category {code} ({declared[code]!r} in {where}): "
+                            "correct one of them, or leave this cell empty.",
+                            "name_mismatch",
+                            given=given,
+                            code=code,
+                            declared=declared[code],
+                            where=where,
+                        ),  # fmt: skip
                     )
 
     def _derive_categories(self) -> list[tuple[dict[str, Any], _Source]]:
@@ -717,13 +766,18 @@ class _Importer:
                         self.items_sheet,
                         row.number,
                         _BY_KEY[key].header,
-                        f"Category {code} is named {names[code]!r} in an earlier row: one name per category.",
+                        Message(
+                            f"Category {code} is named {names[code]!r} in an earlier row: one name per category.",
+                            "name_differs",
+                            code=code,
+                            name=names[code],
+                        ),  # fmt: skip
                     )
         self._check_names({})  # only the cells of levels a path does not have; names are compared above
         if self.is_csv:
-            declare = "`# category: CODE | name_zh | name_en` lines"
+            declare, how = "`# category: CODE | name_zh | name_en` lines", "# category: CODE | name_zh | name_en"
         else:
-            declare = f"a sheet {CATEGORIES_SHEET.header}"
+            declare, how = f"a sheet {CATEGORIES_SHEET.header}", CATEGORIES_SHEET.header
         categories = []
         for code, name in names.items():
             row_number, key = first[code]
@@ -733,7 +787,13 @@ class _Importer:
                     self.items_sheet,
                     row_number,
                     header,
-                    f"Category {code} has no name: write it in {header}, or declare the categories with {declare}.",
+                    Message(
+                        f"Category {code} has no name: write it in {header}, or declare the categories with {declare}.",
+                        "category_unnamed",
+                        code=code,
+                        column=header,
+                        declare=how,
+                    ),  # fmt: skip
                 )
             columns = {"code": _BY_KEY["category"].header, "name_zh": header}
             source = _Source(self.items_sheet, row_number, columns=columns)
@@ -748,21 +808,27 @@ class _Importer:
                 rest = path[length:]
                 break
         else:
-            self.problem(self.list_sheet, None, None, f"{'.'.join(map(str, path))}: {message}")
+            # A whole table's error (too many categories), named by the content's field.
+            self.problem(self.list_sheet, None, None, message, context=(".".join(map(str, path)),))
             return
         column, parts = source.column, [source.label] if source.label else []
-        refusal: dict[str, str | None] = {}
+        condition = None
         if rest and isinstance(rest[0], str) and rest[0] in source.columns:
             column = source.columns[rest[0]]
-            if rest[0] in LABELLED_CELLS and path[0] == "items" and message.startswith("Must be one of"):
+            if rest[0] in LABELLED_CELLS and path[0] == "items" and getattr(message, "code", None) == "one_of":
+                # Name what was written and every value the cell accepts (labels in both languages, codes).
                 value = _text(self.item_rows[path[1]].cells.get(rest[0]))
-                message = f"{value!r} is not a {rest[0]}; write one of: {accepted_values(rest[0])}."
-                refusal = {"kind": rest[0], "value": value}
+                message = Message(
+                    f"{value!r} is not a {rest[0]}; write one of: {accepted_values(rest[0])}.",
+                    "label_not_accepted",
+                    cell=rest[0],
+                    value=value,
+                )
             if rest[0] == "conditions" and len(rest) > 1:
-                parts.append(f"condition {rest[1] + 1}")
+                condition = rest[1] + 1
             rest = ()
         parts += [part for part in rest if isinstance(part, str)]
-        self.problem(source.sheet, source.row, column, ": ".join([*parts, message]), **refusal)
+        self.problem(source.sheet, source.row, column, message, context=tuple(parts), condition=condition)
 
 
 _LIST_KEY = {column.key: column for column in LIST_KEYS}
@@ -859,14 +925,6 @@ def _enum(value: Any, table: Mapping[str, Label]) -> str | None:
     return text
 
 
-class UnreadableCondition(ValueError):
-    """A part of a conditions cell that is not a condition (``part``)."""
-
-    def __init__(self, message: str, part: str) -> None:
-        super().__init__(message)
-        self.part = part
-
-
 def _parse_conditions(text: str) -> list[dict[str, Any]]:
     """``personal_info_subjects >= 100000; vehicle_count ≥ 10000`` as a list of conditions.
 
@@ -877,10 +935,14 @@ def _parse_conditions(text: str) -> list[dict[str, Any]]:
         try:
             conditions.append(parse_condition(part))
         except ValueError:
-            raise UnreadableCondition(
-                f"Cannot read the condition {part!r}: write attribute, operator (>=, >, <=, <, ==; or ≥, ≤) and "
-                "a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions with ';'.",
-                part,
+            raise ValueError(
+                Message(
+                    f"Cannot read the condition {part!r}: write attribute, operator (>=, >, <=, <, ==; or ≥, ≤) "
+                    "and a number or true/false, e.g. `personal_info_subjects >= 100000`; separate conditions "
+                    "with ';'.",
+                    "unreadable_condition",
+                    text=part,
+                )
             ) from None
     return conditions
 
@@ -932,4 +994,4 @@ def _flatten(messages: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[
         for value in messages:
             yield from _flatten(value, path)
     else:
-        yield path, str(messages)
+        yield path, messages  # a Message: its code travels with it

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from registry.web import account, auth, checking, errors, i18n, pages, security, staff, templating  # noqa: F401  (routes)
+from registry.web import (  # noqa: F401  (routes)
+    account,
+    auth,
+    checking,
+    errors,
+    i18n,
+    inventory,
+    pages,
+    security,
+    sitemeta,
+    staff,
+    templating,
+)
 from registry.web.blueprint import bp
 
 

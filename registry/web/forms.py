@@ -1,4 +1,4 @@
-"""Turn HTML form fields into the API's request shapes, and validation messages into the reader's language.
+"""Turn HTML form fields into the API's request shapes, and validation errors into messages by field.
 
 Field names are the request's own paths (``dataset.personal_info_subjects``, ``items.2.code``), so
 the errors a schema gives, keyed as the request is nested, land next to the input they are about.
@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from registry.figures import parse_count, split_codes
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
+from registry.web.messages import reader_text
 
-_SPLIT_CODES = re.compile(r"[;,，；、\s]+")
-_COUNT = re.compile(r"^[0-9][0-9,，\s]*(\.[0-9]+)?\s*(万|亿)?$")
 ROW_FIELD = re.compile(r"^(categories|attributes|items)\.(\d+)\.([a-z_]+)$")
 ROW_FIELDS = {
     "categories": ("code", "name_zh", "name_en"),
@@ -30,63 +30,8 @@ _OPTIONAL_TEXT = {"name_en", "description", "label_zh", "label_en"}
 # --- messages ------------------------------------------------------------------------------
 
 
-def _message_patterns() -> list[tuple[re.Pattern[str], Any]]:
-    # Built per call so that gettext runs in the reader's language.
-    return [
-        (r"^Missing data for required field\.$", lambda m: _("此项为必填项。")),
-        (r"^Must be true or false\.$", lambda m: _("请选择“是”或“否”。")),
-        (r"^Must be a whole number of people \(0 or more\)\.$", lambda m: _("请填写人数：不小于0的整数。")),
-        (r"^Must be greater than or equal to", lambda m: _("数值超出允许范围。")),
-        (r"^Not a valid date\.$", lambda m: _("请填写有效日期，格式为“年-月-日”，例如 2024-05-09。")),
-        (r"^Shorter than minimum length 1\.$", lambda m: _("请至少选择或填写一项。")),
-        (r"^'(.+)' is not a category code", lambda m: _("“%(code)s”不是有效的类别代码（以点分隔，例如 AUTO.VEH.TRACK）。", code=m[1])),  # noqa: E501
-        (r"^Required when the dataset holds personal information", lambda m: _("数据含个人信息时，须填写当年1月1日起累计（含本次）的人数。")),  # noqa: E501
-        (r"^May not be smaller than the dataset's own \w+ \((\d+)\)\.$", lambda m: _("不得小于本次出境数据涉及的人数（%(count)s）。", count=m[1])),  # noqa: E501
-        (r"^Must be one of: ", lambda m: _("请从所列选项中选择。")),
-        (r"^Unknown field\.$", lambda m: _("无法识别的字段。")),
-        (r"^Must not be blank\.$", lambda m: _("不得为空。")),
-        (r"^Duplicate code\.$", lambda m: _("代码重复。")),
-        (r"^Parent categories not declared: (.+)\.$", lambda m: _("上级类别尚未列出：%(codes)s。", codes=m[1])),
-        (r"^Category '(.+)' is not declared\.$", lambda m: _("类别“%(code)s”尚未在类别表中列出。", code=m[1])),
-        (r"^Duplicate scope code\.$", lambda m: _("适用范围重复。")),
-        (r"^Duplicate attribute\.$", lambda m: _("属性名称重复。")),
-        (r"^Unknown attribute '(.+)': declare it\.$", lambda m: _("未知属性“%(name)s”：请先在属性表中声明。", name=m[1])),  # noqa: E501
-        (r"^A boolean attribute takes op '==' and true or false\.$", lambda m: _("是否型属性只能使用“=”，取值 true 或 false。")),  # noqa: E501
-        (r"^Attribute '(.+)' is a number\.$", lambda m: _("属性“%(name)s”为数值型，不能取 true 或 false。", name=m[1])),
-        (r"^String does not match expected pattern\.$", lambda m: _("格式不正确：只能使用字母、数字、点、下划线和连字符。")),  # noqa: E501
-        (r"^Longer than maximum length (\d+)\.$", lambda m: _("不得超过%(max)s个字符。", max=m[1])),
-        (r"^'(.+)' is reserved\.$", lambda m: _("“%(name)s”为保留字，不能用作版本号。", name=m[1])),
-        (r"^'(.+)' is a built-in dataset figure", lambda m: _("“%(name)s”是系统内置的数据指标，无需声明。", name=m[1])),
-        (r"^Must be a number", lambda m: _("请填写数值（或 true / false）。")),
-        (r"^Name at least one sector or scenario", lambda m: _("提交审批前，请至少指定一个清单适用的行业或场景（适用范围）。")),  # noqa: E501
-        (r"^An approval needs the commission's document number\.$", lambda m: _("批准须填写省级网信委的批准文号。")),
-        (r"^A rejection needs a reason\.$", lambda m: _("退回须说明理由。")),
-        (r"^Must not precede the effective date (.+)\.$", lambda m: _("废止日期不得早于生效日期（%(date)s）。", date=m[1])),  # noqa: E501
-        (r"^Must not be later than today \((.+)\)\.$", lambda m: _("不得晚于今日（%(date)s）。", date=m[1])),
-        (r"^Must not be earlier than today \((.+)\)\.$", lambda m: _("不得早于今日（%(date)s）。", date=m[1])),
-        (r"^Must not precede the approval's decided_on \((.+)\)\.$", lambda m: _("不得早于批准日期（%(date)s）。", date=m[1])),  # noqa: E501
-        (r"^Must not precede the (CAC|NDA) filing's filed_on \((.+)\)\.$", lambda m: _("不得早于%(authority)s的备案日期（%(date)s）。", authority=m[1], date=m[2])),  # noqa: E501
-        (r"^Must not precede the day Order No\. 16 took effect", lambda m: _("不得早于《促进和规范数据跨境流动规定》施行之日（2024年3月22日）。")),  # noqa: E501
-        (r"^Order No\. 16 applies from 2024-03-22", lambda m: _("《促进和规范数据跨境流动规定》自2024年3月22日起施行（第十四条），本系统不对此前的数据出境作出判断。")),  # noqa: E501
-        (r"^Must equal the version in the path", lambda m: _("版本号不能修改。")),
-        (r"^Not a valid integer\.$", lambda m: _("请填写整数。")),
-        (r"^Not a valid (string|list|mapping type)\.$", lambda m: _("填写的内容格式不正确。")),
-        (r"^Invalid input type\.$", lambda m: _("填写的内容格式不正确。")),
-    ]  # fmt: skip
-
-
-def message_text(message: Any) -> str:
-    """A validation message from the schemas or services, in the reader's language when known."""
-    text = str(message)
-    for pattern, render in _message_patterns():
-        match = re.match(pattern, text)
-        if match:
-            return render(match)
-    return text
-
-
 def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """``{"dataset": {"categories": {0: [..]}}}`` → ``{"dataset.categories.0": [..]}``, messages translated."""
+    """``{"dataset": {"categories": {0: [..]}}}`` → ``{"dataset.categories.0": [..]}``, in the reader's language."""
     flat: dict[str, list[str]] = {}
     if isinstance(errors, Mapping):
         for key, value in errors.items():
@@ -99,9 +44,9 @@ def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
                 for path, messages in flatten_errors(value, prefix).items():
                     flat.setdefault(path, []).extend(messages)
             else:
-                flat.setdefault(prefix or "_schema", []).append(message_text(value))
+                flat.setdefault(prefix or "_schema", []).append(reader_text(value))
     elif errors is not None:
-        flat.setdefault(prefix or "_schema", []).append(message_text(errors))
+        flat.setdefault(prefix or "_schema", []).append(reader_text(errors))
     return flat
 
 
@@ -143,7 +88,7 @@ class FieldErrors:
             else:
                 known = [key for key in labels if path == key or path.startswith(key + ".")]
                 anchor = max(known, key=len) if known else path
-                text = labels.get(anchor, path)
+                text = labels.get(anchor) or _("其他填写内容")  # never a raw field path
             if anchor in seen:
                 merged = entries[seen[anchor]][2]
                 merged.extend(m for m in messages if m not in merged)
@@ -163,24 +108,6 @@ class FieldErrors:
 # --- values --------------------------------------------------------------------------------
 
 
-def parse_count(text: str | None) -> Any:
-    """``120,000``, ``12万`` or ``120000`` → 120000; blank → None; anything else as written (the schema names it)."""
-    if text is None:
-        return None
-    text = text.strip()
-    if not text:
-        return None
-    if _COUNT.match(text):
-        unit = 1
-        if text.endswith("万"):
-            unit, text = 10_000, text[:-1]
-        elif text.endswith("亿"):
-            unit, text = 100_000_000, text[:-1]
-        number = float(re.sub(r"[,，\s]", "", text)) * unit
-        return int(number) if number.is_integer() else number
-    return text
-
-
 def parse_figure(text: str | None, kind: str = "integer") -> Any:
     """A declared attribute's figure: a number, or for a boolean attribute yes/no."""
     if text is None or not text.strip():
@@ -196,11 +123,6 @@ def parse_figure(text: str | None, kind: str = "integer") -> Any:
 def parse_yes_no(text: str | None) -> bool | None:
     """``yes`` → True, ``no`` → False, anything else → None (not answered)."""
     return {"yes": True, "no": False}.get((text or "").strip().lower())
-
-
-def split_codes(text: str | None) -> list[str]:
-    """Codes separated by semicolons, commas or spaces (full-width ones too)."""
-    return [code for code in _SPLIT_CODES.split(text or "") if code]
 
 
 # --- the check form ------------------------------------------------------------------------

@@ -35,14 +35,12 @@ from registry.lists.schemas import (
     PublishSchema,
     RevokeSchema,
 )
-from registry.lists.services import SpreadsheetRefused
-from registry.lists.spreadsheet import LABELLED_CELLS, SHEETS, Problem, accepted_values
 from registry.lists.uploads import held_upload, hold_upload, release_upload
 from registry.web.auth import current_user, sign_in_required, writes
 from registry.web.blueprint import bp
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
-from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors, message_text
-from registry.web.i18n import current_language
+from registry.web.forms import FieldErrors, blank_row, draft_from_form, draft_rows, flatten_errors
+from registry.web.messages import content_field_labels, file_problem_place, file_problem_what, reader_text
 from registry.web.versionview import actions_context, version_context
 from registry.zones.models import Zone
 from registry.zones.services import get_zone, list_zones
@@ -53,7 +51,7 @@ MAX_ADDED_ROWS = 50  # blank rows one "add rows" press may add to the draft edit
 
 def _refused(error: Exception) -> str:
     if isinstance(error, Conflict):
-        return _("当前状态不允许此操作：%(detail)s", detail=error.detail)
+        return _("当前状态不允许此操作：%(detail)s", detail=reader_text(error.detail))
     if isinstance(error, PreconditionFailed):
         return _("该草稿已被他人修改，请重新打开后再编辑。")
     return str(error)
@@ -351,6 +349,7 @@ def _editor(zone: Zone, rows: dict[str, Any], errors: FieldErrors, *, version: L
         levels=LEVELS,
         mechanisms=MECHANISMS,
         attribute_types=ATTRIBUTE_TYPES,
+        labels=content_field_labels(),
         blank={kind: blank_row(kind) for kind in ("categories", "attributes", "items")},
     )
     return body, status
@@ -475,19 +474,13 @@ def import_draft(zone: str):
         return render_template("web/staff/import.html", **context), 422
     try:
         created = services.import_draft(session, user, zone, data, filename, version=context["version_label"] or None)
-    except SpreadsheetRefused as error:
-        session.rollback()
-        context["problems"] = [import_problem(problem) for problem in error.problems]
     except InvalidInput as error:
         session.rollback()
-        context["problems"] = [
-            ImportProblem(_("版本号") if path == "version" else path, message)
-            for path, messages in flatten_errors(error.errors).items()
-            for message in messages
-        ]
-        if any(str(m).startswith("Name the version") for m in error.errors.get("version", [])):
-            unnamed = _("电子表格未写明版本号（“说明 list”工作表或 CSV 的 # version 行），请在上面填写。")
-            context["problems"] = [ImportProblem(_("版本号"), unnamed)]
+        # The file's problems say where they are themselves; others (the version label) are named by their field.
+        others = FieldErrors(flatten_errors({key: value for key, value in error.errors.items() if key != "file"}))
+        context["problems"] = [import_problem(problem) for problem in error.errors.get("file", [])]
+        for _anchor, field, messages in others.summary(content_field_labels()):
+            context["problems"].append(ImportProblem(field, " ".join(messages)))
     except Conflict:
         session.rollback()
         taken = _("该自贸试验区已有此版本号；版本一经创建不得覆盖，请另取版本号。")
@@ -517,37 +510,11 @@ class ImportProblem(NamedTuple):
     message: str
 
 
-def import_problem(problem: Problem) -> ImportProblem:
-    """Say a spreadsheet's problem in the page's language: its sheet, row and column, and what is wrong."""
-    where = ", ".join(
-        part
-        for part in (
-            problem.sheet,
-            _("第%(row)s行", row=problem.row) if problem.row else "",
-            problem.column or "",
-        )
-        if part
-    )
-    if problem.kind in LABELLED_CELLS:
-        message = _(
-            "“%(value)s”不是可以接受的%(what)s。可以填写（中文、英文或代码均可）：%(values)s",
-            value=problem.value,
-            what=_("级别") if problem.kind == "level" else _("管理要求"),
-            values=accepted_values(problem.kind, current_language()),
-        )
-    elif problem.kind == "conditions":
-        message = _(
-            "无法识别条件“%(part)s”：请写属性名、比较符（>=、>、<=、<、==，或 ≥、≤）和数值或 true/false，"
-            "例如 personal_info_subjects >= 100000；多个条件用“;”分隔。",
-            part=problem.value,
-        )
-    elif problem.kind == "missing_column":
-        message = _("缺少此列。")
-    elif problem.kind == "unknown_sheet":
-        message = _("无法识别的工作表；工作表应为：%(sheets)s。", sheets=", ".join(sheet.header for sheet in SHEETS))
-    else:
-        message = message_text(problem.message)
-    return ImportProblem(where or None, message)
+def import_problem(problem: str) -> ImportProblem:
+    """One of a file's problems in the page's language: its sheet, row and column, and what is wrong."""
+    if getattr(problem, "code", None) != "file_problem":
+        return ImportProblem(None, reader_text(problem))
+    return ImportProblem(file_problem_place(problem) or None, file_problem_what(problem))
 
 
 # --- the staff home and the queues ---------------------------------------------------------

@@ -48,6 +48,18 @@ def _attr(value: object) -> str:
     return str(escape(str(value)))
 
 
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate of a label's width: a CJK character is one em wide, anything else 0.62 em."""
+    return sum(size if ord(char) > 0x2E7F else size * 0.62 for char in text)
+
+
+def _placed(x: float, text: str, size: float, right: float = WIDTH - 4) -> tuple[float, str]:
+    """``x`` and ``text-anchor`` for a label that starts at ``x``, or ends at ``right`` if it would not fit."""
+    if x + _text_width(text, size) <= right:
+        return x, "start"
+    return right, "end"
+
+
 def timeline_svg(lanes: list[TimelineLane], today: date, title: str) -> Markup:
     """Draw the lanes on one time axis, with year ticks and today's line."""
     days = [today]
@@ -86,6 +98,8 @@ def timeline_svg(lanes: list[TimelineLane], today: date, title: str) -> Markup:
                 f'x2="{tx}" y2="{height - 4}"/>'
             )
             label = _("%(year)s年", year=year) if major else _("%(year)s年7月", year=year)
+            if tx + 4 + _text_width(label, 12) > WIDTH - 4:
+                continue  # a tick at the very end: its label would be cut off, and the line says enough
             parts.append(
                 f'<text class="tl-axis{" tl-axis--major" if major else ""}" x="{tx + 4}" y="{AXIS_HEIGHT - 14}">'
                 f"{_attr(label)}</text>"
@@ -96,14 +110,16 @@ def timeline_svg(lanes: list[TimelineLane], today: date, title: str) -> Markup:
         mid = top + LANE_HEIGHT / 2 + 2
         if index:
             parts.append(f'<line class="tl-sep" x1="8" y1="{top}" x2="{WIDTH - 8}" y2="{top}"/>')
-        parts.append(f'<a href="{_attr(lane.url)}">')
+        # No link here: inside role="img" a link is neither announced nor reachable by keyboard; the
+        # table of versions beside the chart links each version.
         parts.append(f'<text class="tl-label" x="12" y="{mid - 2}">{_attr(lane.label)}</text>')
         parts.append(f'<text class="tl-sublabel" x="12" y="{mid + 15}">{_attr(lane.status)}</text>')
-        parts.append("</a>")
         for number, (start, end) in enumerate(lane.periods, start=1):
             x1 = x(start)
+            period = _period_short(start, end)
+            px, anchor = _placed(x1 + 14, period, 12)
             parts.append(
-                f'<text class="tl-period" x="{x1 + 14}" y="{mid - 14}">{_attr(_period_short(start, end))}</text>'
+                f'<text class="tl-period" x="{px}" y="{mid - 14}" text-anchor="{anchor}">{_attr(period)}</text>'
             )
             open_ended = end is None
             x2 = x(end) if end else WIDTH - RIGHT
@@ -193,7 +209,7 @@ def bar_chart_svg(rows: list[tuple[str, str, int]], title: str) -> Markup:
     """Horizontal bars ``(css_key, label, count)``, scaled to the largest count."""
     label_width, bar_left, bar_height, gap = 250, 262, 26, 14
     width = 760
-    inner = width - bar_left - 70
+    inner = width - bar_left - 120  # room after the longest bar for "12,345 · 100%"
     largest = max((count for _key, _label, count in rows), default=0) or 1
     total = sum(count for _key, _label, count in rows)
     height = len(rows) * (bar_height + gap) + gap

@@ -23,6 +23,9 @@ from registry.web.auth import current_user
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
 
+# Above this many items a version page opens with its top-level categories folded.
+COLLAPSE_AFTER = 40
+
 
 @dataclass
 class CategoryNode:
@@ -105,6 +108,7 @@ def version_context(zone: str, version: str) -> dict[str, Any]:
         "version": found,
         "whole": whole,
         "tree": category_tree(whole),
+        "collapse_categories": len(whole.get("items") or ()) > COLLAPSE_AFTER,
         "categories": {c["code"]: c for c in whole["categories"]},
         "previous": previous,
         "diff": diff(found, previous) if previous else None,

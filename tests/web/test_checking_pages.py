@@ -154,19 +154,18 @@ def test_an_inventory_upload_charts_outcomes_and_offers_the_results(tianjin_publ
         "ciio": "no",
         "file": (io.BytesIO(INVENTORY.encode("utf-8")), "inventory.csv"),
     }
-    response = post_form(client, "/check/inventory", data, content_type="multipart/form-data")
+    response = post_form(client, "/check/inventory", data, content_type="multipart/form-data", follow_redirects=True)
     assert response.status_code == 200, text(response)
     page = text(response)
     assert '<svg class="bars"' in page
     assert "安全评估" in page and "数据有误" in page
-    links = re.findall(r'href="(/check/inventory/results/[^"]+)"', page)
+    links = re.findall(r'href="(/check/inventory/results/[^"/?]+\.(?:csv|xlsx))"', page)
     assert {link.rsplit(".", 1)[1] for link in links} == {"csv", "xlsx"}
     csv_link = next(link for link in links if link.endswith(".csv"))
     results = client.get(csv_link).data.decode("utf-8-sig")
-    assert results.splitlines()[0].endswith(
-        "article6_status,outcome,basis,matched_items,list_version,receipt,national_outcome,errors"
-    )
-    assert "security_assessment" in results and "invalid" in results
+    assert results.splitlines()[0].startswith("行号,dataset,categories,")
+    assert "结论代码,结论,第六条状态代码,第六条（负面清单）" in results.splitlines()[0]
+    assert "security_assessment,安全评估" in results and "invalid,数据有误" in results
     assert client.get("/check/inventory/results/not-a-token.csv").status_code == 404
 
 
@@ -180,7 +179,7 @@ def test_an_inventory_without_required_columns_is_refused_with_a_message(tianjin
     }
     response = post_form(client, "/check/inventory", data, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Missing columns" in text(response)
+    assert "缺少必填的列：个人信息人数、敏感个人信息人数、是否重要数据" in text(response)
     assert 'id="f-file-error"' in text(response)
 
 

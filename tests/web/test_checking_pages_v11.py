@@ -77,10 +77,10 @@ def test_a_check_dated_before_order_16_is_refused_on_the_pages(tianjin_published
     assert response.status_code == 422 and "2024年3月22日" in text(response)
     data.update(on="2024-03-22", file=(io.BytesIO(inventory.encode()), "inventory.csv"))
     response = post_form(client, "/check/inventory", data, content_type="multipart/form-data")
-    assert response.status_code == 200
+    assert response.status_code == 303
     data.update(on="2024-06-01", file=(io.BytesIO(inventory.encode()), "inventory.csv"))  # the list is in force
-    response = post_form(client, "/check/inventory", data, content_type="multipart/form-data")
-    assert "AUTOO不是本清单的类别——是否指AUTO" in text(response)
+    response = post_form(client, "/check/inventory", data, content_type="multipart/form-data", follow_redirects=True)
+    assert "“AUTOO”不是本清单的类别——是否指 AUTO" in text(response)
     assert "若不属于清单外的数据" in text(response)
 
 

@@ -96,7 +96,7 @@ def test_a_refused_label_names_the_accepted_values_in_the_pages_language(admin):
     assert "“一般数据”不是可以接受的级别" in refused
     for label in LEVELS.values():
         assert label.zh in refused
-    assert "第6行" in refused and "第7行" in refused and "无法识别条件“vehicle_count is big”" in refused
+    assert "第6行" in refused and "第7行" in refused and "无法识别的条件“vehicle_count is big”" in refused
     admin.get("/language/en")
     refused = text(upload(admin, csv.encode(), "hand.csv"))
     assert "is not an accepted level" in refused and "Important data (important_data)" in refused

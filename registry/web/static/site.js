@@ -79,6 +79,58 @@
     });
   }
 
+  // A version's items: the filter box shows the items whose text holds what was typed, opens the
+  // folded categories that hold them, and says how many there are (without script the box stays
+  // hidden and every category still opens by hand).
+  document.querySelectorAll("[data-item-filter]").forEach(function (box) {
+    var section = box.closest("section");
+    var input = box.querySelector("input");
+    var status = box.querySelector("[role='status']");
+    var items = Array.prototype.slice.call(section.querySelectorAll(".item"));
+    var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
+    var categories = section.querySelectorAll("[data-category]");
+    var bodies = Array.prototype.slice.call(section.querySelectorAll("details[data-category-body]"));
+    var folded = null;  // which categories the reader had open when the filtering began
+    var timer = null;
+    var apply = function () {
+      var needle = input.value.trim().toLowerCase();
+      var shown = 0;
+      if (needle !== "" && folded === null) { folded = bodies.map(function (body) { return body.open; }); }
+      items.forEach(function (item, n) {
+        var hit = needle === "" || texts[n].indexOf(needle) >= 0;
+        item.hidden = !hit;
+        if (hit) { shown += 1; }
+      });
+      categories.forEach(function (category) {
+        category.hidden = needle !== "" && !category.querySelector(".item:not([hidden])");
+      });
+      if (folded !== null) { bodies.forEach(function (body, n) { body.open = needle === "" ? folded[n] : true; }); }
+      if (needle === "") { folded = null; }
+      status.textContent = needle === "" ? "" :
+        shown ? box.getAttribute(shown === 1 ? "data-count-one" : "data-count-text").replace("__NUM__", String(shown)) :
+          box.getAttribute("data-none-text");
+    };
+    box.hidden = false;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, 150);
+    });
+  });
+
+  // A link to something inside a folded section (an item, a category) opens the sections around it.
+  var reveal = function () {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    var opened = false;
+    for (var up = target.parentElement; up; up = up.parentElement) {
+      if (up.tagName === "DETAILS" && !up.open) { up.open = true; opened = true; }
+    }
+    if (opened) { target.scrollIntoView(); }
+  };
+  window.addEventListener("hashchange", reveal);
+  reveal();
+
   // The check form: choosing a zone or a date loads that list's categories in place.
   var holder = document.getElementById("category-fields");
   if (holder) {

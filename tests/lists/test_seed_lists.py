@@ -58,7 +58,7 @@ LEVEL_OF_ROW = {"重要数据": "important_data", "个人信息": "personal_info
 
 def _research_rows() -> list[dict[str, Any]] | None:
     folder = os.environ.get("REGISTRY_RESEARCH_DIR")
-    base = Path(folder) if folder else Path(__file__).resolve().parents[2] / "shared" / "research"
+    base = Path(folder) if folder else Path(__file__).resolve().parents[3] / "shared" / "research"
     path = base / "ftz-list-rows.json"
     if not path.is_file():
         return None

@@ -16,7 +16,7 @@ from registry.seedfiles import seeds_dir
 
 def _research_dir() -> Path:
     folder = os.environ.get("REGISTRY_RESEARCH_DIR")
-    base = Path(folder) if folder else Path(__file__).resolve().parents[2] / "shared" / "research"
+    base = Path(folder) if folder else Path(__file__).resolve().parents[3] / "shared" / "research"
     return base
 
 

@@ -23,8 +23,8 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
-from tests.test_cli import _free_port, _registry, _request
-from tests.test_concurrency import _serving
+from tests.ops.test_cli import _free_port, _registry, _request
+from tests.ops.test_concurrency import _serving
 from tests.web.conftest import PASSWORD, add_people, post_form
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "registry"
+PACKAGE = Path(__file__).resolve().parents[2] / "registry"
 
 
 def _modules() -> dict[str, Path]:

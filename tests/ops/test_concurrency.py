@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
-from tests.test_cli import _free_port, _registry, _request
+from tests.ops.test_cli import _free_port, _registry, _request
 
 pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
 
@@ -113,7 +113,7 @@ def test_workers_writing_at_once_never_fail_and_one_publication_wins(server):
 def test_the_rate_limit_holds_across_workers(tmp_path, database_url):
     """Twelve requests at once, each on its own connection, to four workers: exactly 5 pass.
 
-    (Which worker accepts each connection is the kernel's choice; tests/test_rate_limit_storage.py
+    (Which worker accepts each connection is the kernel's choice; tests/ops/test_rate_limit_storage.py
     shows the counters are shared between processes whatever it chooses.)
     """
     body = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False},

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from tests.test_cli import _request
-from tests.test_concurrency import _serving
+from tests.ops.test_cli import _request
+from tests.ops.test_concurrency import _serving
 
 CHECK = {
     "zone": "CN-TJ-FTZ",

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.factories import tianjin_list
-from tests.test_cli import _registry
-from tests.test_concurrency import _serving
+from tests.ops.test_cli import _registry
+from tests.ops.test_concurrency import _serving
 
 pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
 

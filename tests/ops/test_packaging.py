@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.slow  # starts processes; `pytest -m "not slow"` leaves it out
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_an_installed_copy_finds_its_seeds_migrations_and_pages(tmp_path):

@@ -12,8 +12,8 @@ import redis
 
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
-from tests.test_cli import _registry, _request
-from tests.test_concurrency import _serving
+from tests.ops.test_cli import _registry, _request
+from tests.ops.test_concurrency import _serving
 
 CHECK = {
     "zone": "CN-TJ-FTZ",

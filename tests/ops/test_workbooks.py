@@ -3,6 +3,8 @@
 A security review sent a 2.5 MB XLSX whose shared strings unpack to 2.5 GB (a worker grew to
 5.47 GB), a 700 KB XLSX of two million rows (105 s before the row cap was checked) and a 1.4 MB list
 of empty rows (3 minutes, 951 MB). Each is now refused in well under a second with a clear message.
+Where a test bounds the effort, it bounds this process's CPU time (a busy machine stretches wall
+time, not CPU time), an order of magnitude under what reading the whole file takes.
 """
 
 from __future__ import annotations
@@ -83,10 +85,10 @@ def test_a_shared_string_bomb_is_refused_before_it_is_unpacked():
     bomb = _rewrite(_workbook([HEADER, ["x", "AUTO", 0, 0, False]]), {"xl/sharedStrings.xml": strings})
     del strings
     assert len(bomb) < 1024 * 1024  # a small upload
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(inventory.InventoryError, match="sharedStrings.xml unpacks to 200 MiB"):
         inventory.read_xlsx(io.BytesIO(bomb))
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_a_highly_compressed_part_is_refused_even_under_the_size_caps():
@@ -98,19 +100,19 @@ def test_a_highly_compressed_part_is_refused_even_under_the_size_caps():
 
 def test_rows_stop_at_the_cap_and_empty_rows_count_against_it():
     rows = "".join(f'<row r="{n}"/>' for n in range(2, 200_002))  # 200,000 empty rows under the header
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(inventory.InventoryError, match="more than 101 rows"):
         inventory.read_xlsx(_inventory_bomb(_header_row() + rows), max_rows=100)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_a_gap_to_row_a_million_is_not_filled_in():
     # Two rows, the second numbered 1,000,000: openpyxl fills the gap with empty rows as it streams.
     rows = _header_row() + '<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>x</t></is></c></row>'
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(inventory.InventoryError, match="more than 101 rows"):
         inventory.read_xlsx(_inventory_bomb(rows), max_rows=100)
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_declared_dimensions_over_the_cap_are_refused_before_reading():
@@ -154,9 +156,9 @@ def test_the_list_import_refuses_a_sheet_of_empty_rows_quickly():
     header = [column.header for column in ITEM_COLUMNS if column.required]
     items = _sheet_xml(_header_row(header) + rows)
     data = _rewrite(_workbook([header], title="清单 items"), {"xl/worksheets/sheet1.xml": items})
-    started = time.monotonic()
+    started = time.process_time()
     result = import_spreadsheet(data, "list.xlsx")
-    assert time.monotonic() - started < 3
+    assert time.process_time() - started < 3
     assert result.content is None
     assert any("more than 21,000 rows" in problem.message for problem in result.problems), result.problems
 
@@ -199,9 +201,9 @@ def test_opening_a_sheet_without_dimensions_does_not_parse_it_whole():
     # openpyxl looked for <dimension> to the end of <sheetData>: a million rows parsed just to open the sheet.
     rows = "".join(f'<row r="{n}"/>' for n in range(2, 1_000_002))
     data = _inventory_bomb(_header_row() + rows).getvalue()
-    started = time.monotonic()
+    started = time.process_time()
     workbook = workbooks.open_workbook(data)
     sheet = workbook.worksheets[0]
     assert (sheet.max_row, sheet.max_column) == (None, None)  # undeclared: the row cap holds while streaming
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     workbook.close()

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import _registry
-from tests.test_concurrency import _free_port
+from tests.ops.test_cli import _registry
+from tests.ops.test_concurrency import _free_port
 
 pytestmark = pytest.mark.slow
 
