@@ -226,7 +226,7 @@ def test_sign_in_is_throttled_per_client_whatever_the_name(make_app):
 
 
 def test_the_command_line_lists_accounts_revokes_tokens_and_resets_two_factor(app, people):
-    from tests.test_sessions_and_accounts import _registry
+    from tests.accounts.test_sessions_and_accounts import _registry
 
     client = app.test_client()
     sign_in(client, "tianjin-admin")
