@@ -266,6 +266,26 @@ def attack_big_batches(port: int, _ctx: dict) -> list[int]:
     return statuses
 
 
+def attack_signed_in_batch(port: int, ctx: dict) -> list[int]:
+    """One signed-in batch of the most datasets a batch may hold (MAX_BATCH_DATASETS, 50,000), each its own."""
+    statuses = []
+    for query in ("", "?explanations=shared"):
+        datasets = [{"categories": ["AUTO.VEH.TRACK"], "personal_info_subjects": 1_000 + n, "sensitive_pi_subjects": 0,
+                     "important_data": False, "label": f"row {n}",
+                     "cumulative": {"personal_info_subjects": 200_000 + n, "sensitive_pi_subjects": 0}}
+                    for n in range(50_000)]  # fmt: skip
+        body = {"zone": "CN-TJ-FTZ", "on": "2024-06-01", "processor": {"in_zone": True, "ciio": False},
+                "datasets": datasets}  # fmt: skip
+        status, _headers, answer = _request(
+            port, "POST", f"/api/v1/checks/batch{query}", json.dumps(body).encode(),
+            {"Content-Type": "application/json", "Authorization": f"Bearer {ctx['admin_token']}"}, timeout=600,
+        )  # fmt: skip
+        print(f"  signed-in 50,000-dataset batch{query or ' (full)'}: {status}, {len(answer) / 1e6:,.1f} MB",
+              flush=True)  # fmt: skip
+        statuses.append(status)
+    return statuses
+
+
 def attack_trickle(port: int, ctx: dict) -> list[int | str]:
     """Eight connections declaring a 100 kB body and sending a byte every 5 s, until answered."""
     sockets = []
@@ -344,6 +364,7 @@ ATTACKS = [
     ("4 × XLSX of 2,000,000 empty rows on the inventory page", attack_million_rows),
     ("2 × list import of 1,000,000 empty rows", attack_list_import_rows),
     ("anonymous batches: 50,000 datasets, then 3 × 100", attack_big_batches),
+    ("signed-in batches of 50,000 datasets (full, then explanations=shared)", attack_signed_in_batch),
     ("8 connections trickling a 100 kB body at 1 byte / 5 s", attack_trickle),
     ("2,500 idle connections", attack_idle),
     ("200 connections sending headers at 1 byte / s", attack_slow_headers),
@@ -354,6 +375,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--short", action="store_true", help="shorter slow-client attacks (a quick look)")
+    parser.add_argument("--only", default=None, help="run only the attacks whose name contains this text")
     args = parser.parse_args()
     ctx = {"trickle_seconds": 45, "idle_seconds": 30, "slow_header_seconds": 20}
     if args.short:
@@ -386,7 +408,7 @@ def main() -> None:
         print(f"files: {sizes}", flush=True)
         probe = Probe(port, server.pid)
         probe.start()
-        for name, attack in ATTACKS:
+        for name, attack in [a for a in ATTACKS if args.only is None or args.only in a[0]]:
             time.sleep(1)
             probe.reset()
             errors_before = _server_errors(folder / "server.log")

@@ -125,11 +125,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from registry.errors import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE, problem_response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)  # every pooled connection busy for pool_timeout seconds: a 503, not a 500
     def _database_unavailable(error: Exception):
         app.logger.warning("database unavailable: %s", str(error).splitlines()[0])
         return problem_response(503, DATABASE_UNAVAILABLE, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})

@@ -186,6 +186,34 @@ def users_revoke(name: str) -> None:
     click.echo(f"revoked {revoked} token(s) of {name!r}")
 
 
+@users.command("list")
+def users_list() -> None:
+    """List the accounts: name, role, scope, active, two-factor sign-in, working API tokens."""
+    from registry.accounts.services import list_accounts
+    from registry.db import get_session
+
+    app = _app()
+    prepare_database(app)
+    with app.app_context():
+        for summary in list_accounts(get_session()):
+            account = summary.account
+            scope = account.zone_code or account.province or account.authority or "everything"
+            click.echo(
+                f"{account.name}\t{account.role}\t{scope}\t{'active' if account.active else 'deactivated'}\t"
+                f"2fa {'on' if account.totp_enabled_at else 'off'}\t{summary.live_tokens} token(s)"
+            )
+
+
+@users.command("reset-2fa")
+@click.argument("name")
+def users_reset_2fa(name: str) -> None:
+    """Turn an account's two-factor sign-in off (a lost phone); it enrols again if 2FA is required."""
+    from registry.accounts import totp
+
+    _change_account(name, totp.disable)
+    click.echo(f"two-factor sign-in of {name!r} is off; it can enrol again from its account page or at sign-in")
+
+
 @users.command("token")
 @click.argument("name")
 def users_token(name: str) -> None:

@@ -59,6 +59,18 @@ def _trusted_proxies(value: str | None) -> int:
     return int(value)
 
 
+def _switch(name: str, value: str | None) -> bool:
+    """An on/off setting: ``on``/``off`` (also true/false, 1/0, yes/no); unset is off."""
+    if value is None or not value.strip():
+        return False
+    text = value.strip().lower()
+    if text in ("on", "true", "1", "yes"):
+        return True
+    if text in ("off", "false", "0", "no"):
+        return False
+    raise RuntimeError(f"{name} must be on or off, not {value!r}")
+
+
 def settings_from_environment(instance_path: Path) -> dict[str, Any]:
     """Read the contract's ``REGISTRY_*`` settings, with secure defaults."""
     database_url = os.environ.get("REGISTRY_DATABASE_URL") or (f"sqlite:///{instance_path / 'registry.sqlite3'}")
@@ -76,6 +88,11 @@ def settings_from_environment(instance_path: Path) -> dict[str, Any]:
         # Keys the audit trail's hash chain; kept out of the database so that write access to the
         # database alone cannot recompute the chain after an edit.
         "AUDIT_KEY": os.environ.get("REGISTRY_AUDIT_KEY") or _read_or_create_key(instance_path, "audit_key"),
+        # Encrypts the accounts' TOTP secrets (two-factor sign-in); kept out of the database, so that a
+        # copy of the database alone cannot produce anyone's codes.
+        "TOTP_KEY": os.environ.get("REGISTRY_TOTP_KEY") or _read_or_create_key(instance_path, "totp_key"),
+        # on: every staff account signs in with a TOTP code, and enrols at its next sign-in if it has none.
+        "REQUIRE_2FA": _switch("REGISTRY_REQUIRE_2FA", os.environ.get("REGISTRY_REQUIRE_2FA")),
         "RATE_LIMIT": os.environ.get("REGISTRY_RATE_LIMIT", DEFAULT_RATE_LIMIT),
         # A Flask-Limiter storage URI shared by every host (redis://host:6379/0); unset, the counters
         # live in a SQLite file in the instance folder, shared by the workers of one host.

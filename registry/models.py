@@ -4,7 +4,7 @@ from sqlmodel import SQLModel
 
 from registry.accounts.models import Account, ApiToken, WebSession
 from registry.audit.models import AuditEvent
-from registry.lists.models import Filing, ListCategory, ListItem, ListVersion, RegistryState
+from registry.lists.models import Filing, HeldUpload, ListCategory, ListItem, ListVersion, RegistryState
 from registry.zones.models import Zone
 
 metadata = SQLModel.metadata
@@ -14,6 +14,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Filing",
+    "HeldUpload",
     "ListCategory",
     "ListItem",
     "ListVersion",

@@ -21,6 +21,12 @@ class Account(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
     created_at: datetime
+    # Two-factor sign-in (registry.accounts.totp): the TOTP secret, encrypted under the instance's
+    # TOTP key (never stored in clear); set but not enabled while enrolment awaits its first code.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_enabled_at: datetime | None = None
+    # The last time step whose code signed in: a code is accepted once, never replayed.
+    totp_last_step: int | None = None
 
 
 class ApiToken(SQLModel, table=True):

@@ -67,6 +67,11 @@ def may(account: Account | None, action: Action, zone: Zone, authority: str | No
     return False
 
 
+def may_manage_accounts(account: Account | None) -> bool:
+    """Whether ``account`` may list the accounts and revoke their tokens (administrators only)."""
+    return account is not None and account.active and account.role == Role.ADMIN
+
+
 # Everyone may read the published record; the staff also what lies between submission and it.
 PUBLIC_STATUSES = frozenset(EVER_PUBLISHED)
 # A withdrawn draft is gone from every listing and page; only the audit trail keeps it.
@@ -92,14 +97,18 @@ def readable_events(session: Session, account: Account) -> ColumnElement[bool] |
     """Return a filter of the audit events ``account`` may read (None: all of them).
 
     Administrators read everything. Others read the events of the list versions they may read
-    now (:func:`visible_statuses`), and zone administrators and approvers also the events about
+    now (:func:`visible_statuses`), zone administrators also those of the drafts they withdrew,
+    and zone administrators and approvers also the events about
     their own zones that concern no version; account events are for administrators only.
     """
     if account.role == Role.ADMIN:
         return None
     clauses = []
     for zone in session.exec(select(Zone)):
-        statuses = sorted(visible_statuses(account, zone))
+        statuses = set(visible_statuses(account, zone))
+        if is_zone_admin_of(account, zone):
+            statuses.add(Status.WITHDRAWN)  # its own drafts, withdrawn: the trail keeps them for the zone
+        statuses = sorted(statuses)
         clauses.append(
             (AuditEvent.zone_code == zone.code)
             & AuditEvent.list_version_id.in_(

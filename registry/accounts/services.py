@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from registry.accounts.models import Account, ApiToken
-from registry.accounts.passwords import hash_password, password_problem
+from registry.accounts.passwords import check_password, hash_password, password_problem
 from registry.accounts.permissions import Authority, Role
 from registry.accounts.sessions import end_sessions_of
 from registry.audit.services import SYSTEM, Actor, record_event
@@ -166,3 +168,32 @@ def set_password(session: Session, account: Account, password: str, actor: Actor
     account.password_hash = hash_password(password)
     end_sessions_of(session, account)
     record_event(session, actor, "password_set", details={"account": account.name})
+
+
+def change_own_password(session: Session, account: Account, current: str, new: str) -> None:
+    """Change one's own password, proving the current one; every session of the account ends.
+
+    :raise InvalidInput: the current password is wrong (``current_password``) or the new one is
+        too weak (``password``).
+    """
+    if not check_password(account.password_hash, current):
+        raise InvalidInput({"current_password": ["The current password is not correct."]})
+    set_password(session, account, new, Actor(name=account.name, role=account.role))
+
+
+class AccountSummary(NamedTuple):
+    """An account as the administrators' list shows it."""
+
+    account: Account
+    live_tokens: int
+
+
+def list_accounts(session: Session) -> list[AccountSummary]:
+    """Every account, by name, with how many API tokens it has that still work."""
+    live = dict(
+        session.exec(
+            select(ApiToken.account_id, func.count()).where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.account_id)
+        ).all()
+    )
+    accounts = session.exec(select(Account).order_by(Account.name))
+    return [AccountSummary(account, live.get(account.id, 0)) for account in accounts]

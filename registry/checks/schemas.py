@@ -201,6 +201,26 @@ class CsvBatchQuerySchema(RegistrySchema):
     ciio = fields.Boolean(required=True)
 
 
+EXPLANATION_FORMS = ("full", "shared")
+
+
+class BatchOptionsSchema(RegistrySchema):
+    """Query parameters of either form of batch (JSON or CSV body)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    explanations = fields.String(
+        load_default="full",
+        validate=validate.OneOf(EXPLANATION_FORMS),
+        metadata={"description": "`full` (default): each result carries its reasoning in place, as a single "
+                  "check's does. `shared`: each distinct piece of reasoning once, in the answer's list `texts`; "
+                  "explanation entries carry `text_refs` and `text_zh_refs` instead of `text` and `text_zh`, and "
+                  "`article6` carries `reason_refs` instead of `reason`: indexes into `texts`, whose pieces "
+                  "joined in order are the text"},
+    )  # fmt: skip
+
+
 class ListRefSchema(ma.Schema):
     zone = fields.String()
     version = fields.String()
@@ -214,6 +234,13 @@ class Article6Schema(ma.Schema):
     list = fields.Nested(ListRefSchema, allow_none=True)
     matched_items = fields.List(fields.String())
     reason = fields.String()
+    reason_refs = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "Batches asked with `explanations=shared`: `reason` is the pieces of the "
+            "batch's `texts` at these indexes, joined in order"
+        },
+    )
     unknown_categories = fields.List(
         fields.String(),
         metadata={"description": "The dataset's codes that no category of the version in force covers or is "
@@ -234,6 +261,14 @@ class ExplanationSchema(ma.Schema):
     quote_zh = fields.String(metadata={"description": "Single checks: the article's Chinese text"})
     quote_en = fields.String()
     quote = fields.String(metadata={"description": "Batches: key of the text in the batch's `quotes`"})
+    text_refs = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "Batches asked with `explanations=shared`: `text` is the pieces of the batch's "
+            "`texts` at these indexes, joined in order"
+        },
+    )
+    text_zh_refs = fields.List(fields.Integer(), metadata={"description": "The same for `text_zh`"})
     missing = fields.List(fields.String())
 
 
@@ -288,6 +323,13 @@ class BatchResultSchema(ma.Schema):
         keys=fields.String(),
         values=fields.Nested(QuoteSchema),
         metadata={"description": "Article texts quoted by the results' explanation entries (their `quote` key)"},
+    )
+    texts = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Only with `explanations=shared`: each distinct piece of the results' reasoning "
+            "once, at the index `text_refs`, `text_zh_refs` and `reason_refs` name"
+        },
     )
 
 

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, LargeBinary, String, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from registry.lists.lifecycle import Status
@@ -136,3 +136,21 @@ class RegistryState(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     in_force_generation: int = Field(default=0, sa_type=BigInteger)
+
+
+class HeldUpload(SQLModel, table=True):
+    """A spreadsheet whose import failed, kept for its uploader so the page need not ask for it again.
+
+    Held in the database (not on one host's disk) so that the next request may reach any host;
+    reachable only by its uploader with the random token the page carries (stored hashed), and
+    dropped once used or an hour after it was held (:mod:`registry.lists.uploads`).
+    """
+
+    __tablename__ = "held_upload"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    filename: str = Field(max_length=255)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    held_at: datetime

@@ -149,3 +149,31 @@ def zone_overviews(session: Session, on: date) -> list[ZoneOverview]:
         if overview.in_force is not None:
             overview.item_count = counts[overview.in_force.id]
     return overviews
+
+
+def standing_rejections(session: Session, versions: Iterable[ListVersion]) -> dict[int, AuditEvent]:
+    """The approver's rejection of each draft sent back and not submitted again since, by version id.
+
+    The zone administrator reads its reason beside the draft (its page and the staff home).
+    """
+    drafts = [v.id for v in versions if v.status == Status.DRAFT and v.id is not None]
+    if not drafts:
+        return {}
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.list_version_id.in_(drafts), AuditEvent.action.in_(("submitted", "rejected")))
+        .order_by(AuditEvent.id)
+    )
+    latest: dict[int, AuditEvent] = {}
+    for event in session.exec(statement):
+        latest[event.list_version_id] = event
+    return {version_id: event for version_id, event in latest.items() if event.action == "rejected"}
+
+
+def withdrawn_among(session: Session, events: Iterable[AuditEvent]) -> set[int]:
+    """The ids of the withdrawn versions ``events`` are about (their labels name no page any more)."""
+    ids = {e.list_version_id for e in events if e.list_version_id is not None}
+    if not ids:
+        return set()
+    statement = select(ListVersion.id).where(ListVersion.id.in_(ids), ListVersion.status == Status.WITHDRAWN)
+    return set(session.exec(statement))

@@ -1,7 +1,8 @@
 """List versions: read, draft, and the lifecycle steps of Article 6.
 
 Each step is one function that checks the role and scope, the version's state, writes the audit
-event and commits, or raises a :mod:`registry.errors` error and changes nothing.
+event and commits, or raises a :mod:`registry.errors` error and changes nothing. With ``dry_run``
+a step runs every check and then rolls back: the pages ask it before their confirmation page.
 """
 
 from __future__ import annotations
@@ -442,6 +443,7 @@ def _step(
     reason: str | None = None,
     on: date | None = None,
     actor: Actor | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     _touch(version)
     session.flush()
@@ -457,12 +459,23 @@ def _step(
         reason=reason,
         details={"on": on.isoformat()} if on else {},
     )
+    if dry_run:
+        # Every check passed and the change was written: undo it. The pages' confirmation step
+        # asks the step itself whether it would succeed, instead of repeating its rules.
+        session.rollback()
+        return version
     session.commit()
     return version
 
 
 def submit(
-    session: Session, account: Account | None, zone_code: str, version_label: str, *, if_match: str | None = None
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    *,
+    if_match: str | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     """Submit a draft for approval: freeze it and record its digest.
 
@@ -482,7 +495,7 @@ def submit(
         )
     version.digest = content_digest(content_of(version))
     version.status = new_status
-    return _step(session, account, version, "submitted", on=clock.today())
+    return _step(session, account, version, "submitted", on=clock.today(), dry_run=dry_run)
 
 
 def decide_approval(
@@ -496,6 +509,7 @@ def decide_approval(
     decided_on: date | None,
     reason: str | None,
     if_match: str | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     """Record the provincial commission's approval, or its rejection (back to draft).
 
@@ -516,7 +530,9 @@ def decide_approval(
         version.status = next_status("reject", version.status)
         # Back to draft: editable again, so the digest is set anew on the next submission.
         version.digest = None
-    return _step(session, account, version, decision, document_no=document_no, reason=reason, on=decided_on)
+    return _step(
+        session, account, version, decision, document_no=document_no, reason=reason, on=decided_on, dry_run=dry_run
+    )
 
 
 def record_filing(
@@ -529,6 +545,7 @@ def record_filing(
     filing_no: str,
     filed_on: date | None,
     if_match: str | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     """Record an authority's filing; with both CAC and NDA on file the version is ``filed``.
 
@@ -571,7 +588,9 @@ def record_filing(
             recorded_at=utcnow(),
         )
     )
-    return _step(session, account, version, "filed", document_no=filing_no, authority=authority, on=filed_on)
+    return _step(
+        session, account, version, "filed", document_no=filing_no, authority=authority, on=filed_on, dry_run=dry_run
+    )
 
 
 def publish(
@@ -582,6 +601,7 @@ def publish(
     *,
     effective_from: date,
     if_match: str | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     """Publish a filed version, in force from ``effective_from`` (which may lie in the future).
 
@@ -599,7 +619,7 @@ def publish(
     version.status = new_status
     version.effective_from = effective_from
     version.published_at = utcnow()
-    return _step(session, account, version, "published", on=effective_from)
+    return _step(session, account, version, "published", on=effective_from, dry_run=dry_run)
 
 
 def _earliest_effective_date(version: ListVersion) -> tuple[date, Message]:
@@ -642,6 +662,7 @@ def revoke(
     revoked_on: date,
     reason: str | None,
     if_match: str | None = None,
+    dry_run: bool = False,
 ) -> ListVersion:
     """Revoke a published version from ``revoked_on``.
 
@@ -675,7 +696,7 @@ def revoke(
         )
     version.status = new_status
     version.revoked_on = revoked_on
-    return _step(session, account, version, "revoked", reason=reason, on=revoked_on)
+    return _step(session, account, version, "revoked", reason=reason, on=revoked_on, dry_run=dry_run)
 
 
 # --- spreadsheets --------------------------------------------------------------------------
@@ -709,8 +730,8 @@ def import_draft(
 ) -> ListVersion:
     """Create a draft from an uploaded XLSX or CSV list; nothing is stored if any row is wrong.
 
-    :raise InvalidInput: every problem, by sheet, row and column (``errors["file"]``), or a
-        missing version label (``errors["version"]``).
+    :raise InvalidInput: every problem of the file, by sheet, row and column (``errors["file"]``).
+    :raise InvalidInput: a missing or invalid version label (``errors["version"]``).
     """
     zone = get_zone(session, zone_code)
     if actor is None:
@@ -738,7 +759,13 @@ def import_draft(
 
 
 def withdraw_draft(
-    session: Session, account: Account | None, zone_code: str, version_label: str, *, if_match: str | None = None
+    session: Session,
+    account: Account | None,
+    zone_code: str,
+    version_label: str,
+    *,
+    if_match: str | None = None,
+    dry_run: bool = False,
 ) -> None:
     """Withdraw a draft: its content is deleted and it leaves every listing and lookup.
 
@@ -771,4 +798,7 @@ def withdraw_draft(
         list_version_id=version.id,
         version=version_label,
     )
+    if dry_run:
+        session.rollback()
+        return
     session.commit()

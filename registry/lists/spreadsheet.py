@@ -31,7 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from registry.cells import csv_text, unescape_csv_text, xlsx_cell
 from registry.lists.conditions import format_conditions, parse_condition, split_conditions
-from registry.lists.labels import LEVELS, MECHANISMS, chinese
+from registry.lists.labels import LEVELS, MECHANISMS, STATUSES, Label, chinese
 from registry.lists.schemas import CATEGORY_PATTERN, ListVersionCreateSchema
 from registry.messages import Message
 from registry.workbooks import UnsafeWorkbook, capped_rows, check_dimensions, open_workbook
@@ -42,6 +42,9 @@ MAX_SHEET_ROWS = MAX_ITEMS + 1_000
 
 LEVEL_LABELS = chinese(LEVELS)
 MECHANISM_LABELS = chinese(MECHANISMS)
+# The cells whose values come from the one table of labels: each accepts the Chinese label, the
+# English label (as the English pages' forms show them) or the code.
+LABELLED_CELLS: dict[str, dict[str, Label]] = {"level": LEVELS, "mechanism": MECHANISMS}
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,8 @@ def _list_values(version: Mapping[str, Any], boolean: Callable[[Any], str]) -> l
             values.append((key, "; ".join(str(code) for code in version.get("scope") or [])))
         elif key in ("excludes_ciio", "items_complete", "scope_complete"):
             values.append((key, boolean(version.get(key, True))))
+        elif key == "status" and version.get(key) in STATUSES:
+            values.append((key, STATUSES[version[key]].zh))  # the labels' table, as for levels
         elif version.get(key) is not None:
             values.append((key, str(version[key])))
     return values
@@ -683,8 +688,8 @@ class _Importer:
             value = _text(cells.get(key))
             if value is not None or key in ("name_en", "description"):
                 item[key] = value
-        for key, labels in (("level", LEVEL_LABELS), ("mechanism", MECHANISM_LABELS)):
-            value = _enum(cells.get(key), labels)
+        for key, table in LABELLED_CELLS.items():
+            value = _enum(cells.get(key), table)
             if value is not None:
                 item[key] = value
         text = _text(cells.get("conditions"))
@@ -810,9 +815,15 @@ class _Importer:
         condition = None
         if rest and isinstance(rest[0], str) and rest[0] in source.columns:
             column = source.columns[rest[0]]
-            if rest[0] in ("level", "mechanism") and getattr(message, "code", None) == "one_of":
-                labels = list((LEVEL_LABELS if rest[0] == "level" else MECHANISM_LABELS).values())
-                message = Message(f"{message} In Chinese: {', '.join(labels)}.", "one_of_labels", labels=labels)
+            if rest[0] in LABELLED_CELLS and path[0] == "items" and getattr(message, "code", None) == "one_of":
+                # Name what was written and every value the cell accepts (labels in both languages, codes).
+                value = _text(self.item_rows[path[1]].cells.get(rest[0]))
+                message = Message(
+                    f"{value!r} is not a {rest[0]}; write one of: {accepted_values(rest[0])}.",
+                    "label_not_accepted",
+                    cell=rest[0],
+                    value=value,
+                )
             if rest[0] == "conditions" and len(rest) > 1:
                 condition = rest[1] + 1
             rest = ()
@@ -887,14 +898,30 @@ def _boolean(value: Any) -> Any:
     return text
 
 
-def _enum(value: Any, labels: Mapping[str, str]) -> str | None:
-    """An enum value from its Chinese label or itself; anything else is left for the validator."""
+def accepted_values(key: str, language: str | None = None) -> str:
+    """The values a ``level`` or ``mechanism`` cell accepts, to name them in a refusal.
+
+    Without ``language``: ``重要数据 / Important data / important_data; …``; with ``zh`` or ``en``:
+    the label in that language and the code, ``重要数据 (important_data); …``.
+    """
+    table = LABELLED_CELLS[key]
+    if language is None:
+        return "; ".join(f"{label.zh} / {label.en} / {code}" for code, label in table.items())
+    return "; ".join(f"{label.in_language(language)} ({code})" for code, label in table.items())
+
+
+def _enum(value: Any, table: Mapping[str, Label]) -> str | None:
+    """The code a cell names by its Chinese or English label or the code itself (any case or spacing).
+
+    Anything else is left as written, for the validator to refuse.
+    """
     text = _text(value)
     if text is None:
         return None
-    for enum, label in labels.items():
-        if text == label or text.casefold() == enum:
-            return enum
+    wanted = _normal(text)
+    for code, label in table.items():
+        if wanted in (code, _normal(label.zh), _normal(label.en)):
+            return code
     return text
 
 

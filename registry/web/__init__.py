@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from registry.web import (  # noqa: F401  (routes)
+    account,
     auth,
     checking,
     determination,

@@ -72,6 +72,14 @@ ACTION_LABELS = {
     "zone_created": lazy_pgettext("history", "登记自贸试验区"),
     "zone_updated": lazy_pgettext("history", "更新自贸试验区信息"),
     "account_created": lazy_pgettext("history", "创建账户"),
+    "withdrawn": lazy_pgettext("history", "撤回草稿"),
+    "tokens_revoked": lazy_pgettext("history", "撤销API令牌"),
+    "token_issued": lazy_pgettext("history", "生成API令牌"),
+    "password_set": lazy_pgettext("history", "修改密码"),
+    "account_deactivated": lazy_pgettext("history", "停用账户"),
+    "totp_enrolment_started": lazy_pgettext("history", "开始设置两步验证"),
+    "totp_enabled": lazy_pgettext("history", "开启两步验证"),
+    "totp_disabled": lazy_pgettext("history", "关闭两步验证"),
 }
 GROUND_LABELS = {
     "international_trade": _l("国际贸易"),

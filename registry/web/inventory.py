@@ -28,8 +28,7 @@ from werkzeug.datastructures import MultiDict
 
 from registry import clock
 from registry.checks import inventory
-from registry.checks.engine import ORDER_IN_FORCE_FROM
-from registry.checks.schemas import ProcessorSchema
+from registry.checks.schemas import CsvBatchQuerySchema, ProcessorSchema
 from registry.checks.services import run_batch
 from registry.db import get_session
 from registry.errors import NotFound
@@ -339,13 +338,13 @@ def inventory_submit():
         except NotFound:
             flat["zone"] = [_("未找到该自贸试验区。")]
     on_text = (values.get("on") or "").strip()
-    on = _parse_day(on_text) if on_text else clock.today()
-    if on is None:
-        flat["on"] = [_("请填写有效日期，格式为“年-月-日”，例如 2024-05-09。")]
-    elif on < ORDER_IN_FORCE_FROM:
-        flat["on"] = [
-            _("《促进和规范数据跨境流动规定》自2024年3月22日起施行（第十四条），本系统不对此前的数据出境作出判断。")
-        ]  # noqa: E501
+    on: date | None = clock.today()
+    if on_text:
+        try:  # the batch API's own rule for a check's date: YYYY-MM-DD, not before Order No. 16
+            on = CsvBatchQuerySchema(only=("on",)).load({"on": on_text})["on"]
+        except ValidationError as error:
+            flat.update(flatten_errors(error.messages))
+            on = None
     processor_raw = {}
     for name in ("in_zone", "ciio"):
         answer = {"yes": True, "no": False}.get(values.get(name, ""))

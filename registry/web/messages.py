@@ -15,7 +15,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from registry.lists.spreadsheet import accepted_values
 from registry.web.formats import AUTHORITY_LABELS, STATUS_LABELS, format_date, label
+from registry.web.i18n import current_language
 
 # One label per code; the placeholders are the message's own ``params``.
 MESSAGE_LABELS = {
@@ -84,7 +86,6 @@ MESSAGE_LABELS = {
     "before_effective": _l("废止日期不得早于生效日期（%(date)s）。"),
     "version_missing": _l("请填写版本号（在电子表格“说明”工作表中，或在上传表单中）。"),
     # registry/lists/spreadsheet.py: an imported list's problems (where they are: see file_problem_text)
-    "one_of_labels": _l("请填写以下之一：%(labels)s。"),
     "unreadable_condition": _l(
         "无法识别的条件“%(text)s”：应写作“属性 运算符 数值”，例如 personal_info_subjects >= 100000；多个条件以“;”分隔。"
     ),
@@ -155,20 +156,38 @@ def _context_label(part: str, labels: dict[str, str]) -> str:
     return part
 
 
-def file_problem_text(message: Any) -> str:
-    """One problem of an imported file: where (sheet, row, column as the file shows them) and what."""
+def file_problem_place(message: Any) -> str:
+    """Where one problem of an imported file is: its sheet, row and column, as the file shows them."""
     params = message.params
-    place = [params["sheet"]]
-    if params.get("row"):
-        place.append(_("第%(row)s行", row=params["row"]))
-    if params.get("column"):
-        place.append(params["column"])
+    place = [params["sheet"], _("第%(row)s行", row=params["row"]) if params.get("row") else "", params.get("column")]
+    return " · ".join(part for part in place if part)
+
+
+def file_problem_what(message: Any) -> str:
+    """What is wrong, in the reader's language: the key or field it is about, the condition, the problem."""
+    params = message.params
     labels = content_field_labels()
     what = [_context_label(part, labels) for part in params.get("context") or ()]
     if params.get("condition"):
         what.append(_("第%(number)s个条件", number=params["condition"]))
     what.append(reader_text(params["problem"]))
-    return " · ".join(part for part in place if part) + _("：") + _("：").join(what)
+    return _("：").join(what)
+
+
+def file_problem_text(message: Any) -> str:
+    """One problem of an imported file: where (sheet, row, column as the file shows them) and what."""
+    return file_problem_place(message) + _("：") + file_problem_what(message)
+
+
+def label_not_accepted_text(message: Any) -> str:
+    """A level or mechanism cell that names no value: what was written, and every value the page's language accepts."""
+    cell = message.params["cell"]
+    return _(
+        "“%(value)s”不是可以接受的%(what)s。可以填写（中文、英文或代码均可）：%(values)s",
+        value=message.params["value"],
+        what=_("级别") if cell == "level" else _("管理要求"),
+        values=accepted_values(cell, current_language()),
+    )
 
 
 # Values that are codes, named in the reader's language by the pages' own tables.
@@ -205,4 +224,4 @@ class _Values(dict):
 
 
 # Messages made of others, with a place: rendered by a function rather than one label.
-COMPOSED = {"file_problem": file_problem_text}
+COMPOSED = {"file_problem": file_problem_text, "label_not_accepted": label_not_accepted_text}

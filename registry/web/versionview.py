@@ -18,6 +18,7 @@ from registry.lists import services
 from registry.lists.diff import diff
 from registry.lists.lifecycle import EVER_PUBLISHED, TRANSITIONS
 from registry.lists.models import ListVersion
+from registry.lists.queries import standing_rejections
 from registry.web.auth import current_user
 from registry.zones.models import Zone
 from registry.zones.services import get_zone
@@ -143,7 +144,11 @@ def actions_context(zone: Zone, version: ListVersion, **overrides: Any) -> dict[
         "filing_authority": user.authority if user is not None else None,
         "can_publish": may(user, Action.PUBLISH, zone) and state_allows("publish", version),
         "can_revoke": may(user, Action.REVOKE, zone) and state_allows("revoke", version),
+        "can_withdraw": may(user, Action.WITHDRAW, zone) and state_allows("withdraw", version),
         "can_create": may(user, Action.CREATE, zone),
+        "rejection": (
+            standing_rejections(get_session(), [version]).get(version.id) if may(user, Action.EDIT, zone) else None
+        ),
         "action_errors": {},
         "action_values": {},
         "today_iso": clock.today().isoformat(),

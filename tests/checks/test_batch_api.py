@@ -196,3 +196,92 @@ def test_the_one_escaping_function_quotes_tab_and_cr_starts_too():
     assert [csv_text(v) for v in ("\t=1", "\r@x", "'=x", "a=b", 12, None)] == [
         "'\t=1", "'\r@x", "''=x", "a=b", "12", ""
     ]  # fmt: skip
+
+
+def _read(response):
+    """Read a streamed answer before the next request (the test client keeps its context open till then)."""
+    response.get_data()
+    return response
+
+
+def _without_receipts(body: dict) -> dict:
+    return {**body, "results": [{k: v for k, v in r.items() if k != "receipt"} for r in body["results"]]}
+
+
+def _texts_put_back(body: dict) -> dict:
+    """A compact answer with the texts its keys name joined back in place, as a client would."""
+    texts = body.pop("texts")
+
+    def joined(refs: list[int]) -> str:
+        return "".join(texts[index] for index in refs)
+
+    for result in body["results"]:
+        if "article6" in result:
+            result["article6"]["reason"] = joined(result["article6"].pop("reason_refs"))
+        for entry in result.get("explanation", ()):
+            entry["text"], entry["text_zh"] = joined(entry.pop("text_refs")), joined(entry.pop("text_zh_refs"))
+    return body
+
+
+def test_a_batch_sends_each_explanation_text_once_when_asked(tianjin_in_force, client):
+    """`explanations=shared`: each clause of reasoning once under `texts`; put back, the full answer exactly."""
+    datasets = [
+        _dataset(["AUTO.VEH.TRACK.GPS"], 10, cumulative={"personal_info_subjects": 10, "sensitive_pi_subjects": 0},
+                 attributes={"vehicle_count": 1200}, label="first"),
+        _dataset(["AUTO"], -5, label="broken"),
+        _dataset(["HEALTH.GENE"], label="genes"),
+        *[_dataset(["HEALTH.GENE"], label=f"genes {n}") for n in range(20)],  # the same facts: the same prose
+        # Figures of their own: only the clauses that state them are new.
+        *[_dataset(["AUTO.VEH.TRACK"], 1000 + n, cumulative={"personal_info_subjects": 5000 + n,
+                   "sensitive_pi_subjects": 0}, attributes={"vehicle_count": 20000 + n}) for n in range(20)],
+    ]  # fmt: skip
+    body = {"zone": "CN-TJ-FTZ", "on": "2024-06-01", "processor": {"in_zone": True, "ciio": False},
+            "datasets": datasets}  # fmt: skip
+    full = client.post(BATCH, json=body)
+    assert full.is_streamed, "sent as it is made"
+    full = _read(full)
+    compact = _read(client.post(f"{BATCH}?explanations=shared", json=body))
+    assert full.status_code == compact.status_code == 200
+    assert "texts" not in full.get_json(), "the default answer keeps v1's results as they are"
+    compact_body = compact.get_json()
+    entries = [e for r in compact_body["results"] for e in r.get("explanation", ())]
+    assert entries and all("text" not in e and "text_zh" not in e for e in entries)
+    assert all("reason" not in r["article6"] for r in compact_body["results"] if "article6" in r)
+    assert len(set(compact_body["texts"])) == len(compact_body["texts"]), "each piece once"
+    assert _without_receipts(_texts_put_back(compact_body)) == _without_receipts(full.get_json())
+    # About 9.5 KB a dataset in full, 3.3 KB shared (of which the receipt, unique to each row, is 1.1 KB).
+    assert len(compact.get_data()) < len(full.get_data()) / 2.5
+    explicit = _read(client.post(f"{BATCH}?explanations=full", json=body))
+    assert _without_receipts(explicit.get_json()) == _without_receipts(full.get_json())
+
+
+def test_a_csv_batch_can_share_its_explanation_texts_too(tianjin_in_force, client):
+    url = f"{BATCH}?zone=CN-TJ-FTZ&on=2024-06-01&in_zone=true&ciio=false"
+    full = _read(client.post(url, data=CSV_BODY.encode(), headers={"Content-Type": "text/csv"}))
+    compact = _read(client.post(url + "&explanations=shared", data=CSV_BODY.encode(),
+                                headers={"Content-Type": "text/csv"}))  # fmt: skip
+    assert _without_receipts(_texts_put_back(compact.get_json())) == _without_receipts(full.get_json())
+
+
+@pytest.mark.parametrize("query", ["explanations=none", "explanations=", "explanations=shared&explanations=full"])
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_an_unknown_explanations_form_is_a_422(client, query, form):
+    if form == "json":
+        body = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}, "datasets": [_dataset(["A"])]}
+        response = client.post(f"{BATCH}?{query}", json=body)
+    else:
+        response = client.post(f"{BATCH}?zone=CN-TJ-FTZ&in_zone=true&ciio=false&{query}", data=CSV_BODY.encode(),
+                               headers={"Content-Type": "text/csv"})  # fmt: skip
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert "explanations" in response.get_json()["errors"]
+
+
+def test_the_openapi_document_names_the_explanations_parameter_and_texts(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    batch = spec["paths"]["/api/v1/checks/batch"]["post"]
+    (parameter,) = [p for p in batch["parameters"] if p["name"] == "explanations"]
+    assert parameter["schema"]["enum"] == ["full", "shared"] and parameter["in"] == "query"
+    schemas = spec["components"]["schemas"]
+    assert "texts" in schemas["BatchResult"]["properties"]
+    assert {"text_refs", "text_zh_refs"} <= set(schemas["Explanation"]["properties"])
+    assert "reason_refs" in schemas["Article6"]["properties"]

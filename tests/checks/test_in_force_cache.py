@@ -67,3 +67,19 @@ def test_an_effective_date_passing_midnight_needs_no_event(app, as_user):
     eve = client.post("/api/v1/checks", json={**CHECK, "on": "2032-02-29"}).get_json()
     day = client.post("/api/v1/checks", json={**CHECK, "on": "2032-03-01"}).get_json()
     assert eve["article6"]["list"] is None and day["article6"]["list"]["version"] == "2032"
+
+
+def test_a_compiled_version_is_kept_out_of_the_cyclic_collectors_sight(app, as_user):
+    """A 10,000-item index is some 200,000 objects that every full collection used to walk (services says why)."""
+    import datetime
+    import gc
+
+    from registry.checks.services import list_in_force
+    from registry.db import get_session
+
+    Tianjin(as_user).bring_to("published", version="2030", effective_from="2030-01-01")
+    with app.app_context():
+        compiled = list_in_force(get_session(), "CN-TJ-FTZ", datetime.date(2030, 2, 1))
+    assert compiled is not None and compiled.version == "2030"
+    assert not any(obj is compiled for obj in gc.get_objects()), "frozen: in no generation the collector walks"
+    assert not any(obj is compiled.items for obj in gc.get_objects())

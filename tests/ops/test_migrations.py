@@ -92,3 +92,37 @@ def test_an_app_on_an_unmigrated_database_is_brought_up_to_date_by_prepare(empty
     assert outcome["seeded"]["lists"] == len(list_record_files())
     assert prepare_database(app) == {"migrated_from": head_revision(), "seeded": {"zones": 0, "lists": 0}}
     get_engine(app).dispose()
+
+
+def test_the_two_factor_columns_come_to_an_existing_account_and_go_again(empty_database_url):
+    """0006: accounts made before two-factor sign-in keep everything and start without it."""
+    from alembic import command
+
+    from registry.migrate import alembic_config
+
+    engine = create_engine(empty_database_url)
+    upgrade(engine, "0005_in_force_generation")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account (name, role, password_hash, active, created_at) "
+                "VALUES ('registry-admin', 'admin', 'argon2-hash', true, CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(engine, "0006_account_totp")
+    assert current_revision(engine) == "0006_account_totp"
+    columns = {c["name"] for c in inspect(engine).get_columns("account")}
+    assert {"totp_secret", "totp_enabled_at", "totp_last_step"} <= columns
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT name, password_hash, totp_secret, totp_enabled_at, totp_last_step FROM account")
+        ).one()
+    assert tuple(row) == ("registry-admin", "argon2-hash", None, None, None)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005_in_force_generation")
+    assert "totp_secret" not in {c["name"] for c in inspect(engine).get_columns("account")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM account")).scalar() == "registry-admin"
+    engine.dispose()

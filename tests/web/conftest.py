@@ -191,3 +191,23 @@ def screenshot(page, name: str, *, publish: bool = False) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
     return path
+
+
+HIDDEN_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirmation_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a confirmation page's form (what its button sends)."""
+    from html import unescape
+
+    form = page.split('id="confirm-form"', 1)[1].split("</form>", 1)[0]
+    return {name: unescape(value) for name, value in HIDDEN_FIELD.findall(form)}
+
+
+def take_step(client, url: str, data: dict[str, Any] | None = None, *, token_from: str, **kwargs):
+    """POST a lifecycle step's form, check its confirmation page, and confirm it as a person would."""
+    shown = post_form(client, url, data, token_from=token_from)
+    assert shown.status_code == 200, shown.get_data(as_text=True)[:2000]
+    page = shown.get_data(as_text=True)
+    assert 'id="confirm-form"' in page and 'name="confirmed" value="yes"' in page
+    return client.post(url, data=confirmation_fields(page), **kwargs)

@@ -172,6 +172,14 @@ def open_inventory_results(page, base: str) -> None:
     expect(page.locator("svg.bars")).to_be_visible()
 
 
+def open_confirmation(page, base: str) -> None:
+    """The page confirming a step: submitting the draft, before anything changes."""
+    page.goto(f"{base}/zones/{TIANJIN}/lists/{DRAFT_VERSION}")
+    page.locator('form[action$="/submit"] button[type=submit]').click()
+    page.wait_for_load_state()
+    expect(page.locator("#confirm-form")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class PageType:
     """A kind of page: how to open it, and who opens it (None: anyone, signed out and signed in)."""
@@ -204,6 +212,9 @@ PAGE_TYPES: list[PageType] = [
     PageType("draft editor", f"/staff/zones/{TIANJIN}/lists/{DRAFT_VERSION}/edit", who="tianjin-admin"),
     PageType("import page", f"/staff/zones/{TIANJIN}/drafts/import", who="tianjin-admin"),
     PageType("audit page", "/staff/audit", who="tianjin-admin"),
+    PageType("confirmation page", open_confirmation, who="tianjin-admin"),
+    PageType("account page", "/account", who="tianjin-admin"),
+    PageType("two-factor enrolment", "/account/two-factor", who="tianjin-admin"),
     PageType("approval queue", "/staff/approvals", who="tianjin-commission"),
     PageType(
         "submitted version with the decision form",
@@ -212,6 +223,7 @@ PAGE_TYPES: list[PageType] = [
     ),
     PageType("filing queue", "/staff/filings", who="cac-filer"),
     PageType("staff dashboard (administrator)", "/staff", who="registry-admin"),
+    PageType("accounts list", "/staff/accounts", who="registry-admin"),
 ]
 SIGNED_IN_READER = "tianjin-admin"  # who opens the public pages signed in
 

@@ -74,6 +74,7 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
         admin.wait_for_url(f"{base}/zones/{TIANJIN}/lists/2026")
         expect(admin.get_by_text("草稿已保存")).to_be_visible()
         admin.get_by_role("button", name="提交审批").click()
+        admin.get_by_role("button", name="确认提交审批").click()  # the confirmation page
         expect(admin.get_by_text("已提交审批").first).to_be_visible()
 
         # The Tianjin commission finds it in its queue and approves it with a document number.
@@ -81,8 +82,10 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
         commission.goto(f"{base}/staff/approvals")
         screenshot(commission, "staff-queue")
         commission.get_by_role("link", name="审批").last.click()
+        commission.get_by_label("批准", exact=True).check()  # no decision is preselected
         commission.get_by_label("批准文号").fill("津网信委〔2026〕7号")
         commission.get_by_role("button", name="提交决定").click()
+        commission.get_by_role("button", name="确认批准").click()
         expect(commission.get_by_text("已批准（文号：津网信委〔2026〕7号）")).to_be_visible()
 
         # CAC and NDA each record their filing.
@@ -92,12 +95,14 @@ def test_four_officials_take_a_list_from_draft_to_published(app, live_server, br
             filer.get_by_role("link", name="备案").last.click()
             filer.get_by_label("备案号").fill(number)
             filer.get_by_role("button", name="记录备案").click()
+            filer.get_by_role("button", name="确认记录备案").click()
             expect(filer.get_by_text(f"已记录备案（备案号：{number}）")).to_be_visible()
 
         # The administrator publishes it, in force from today.
         admin.reload()
         admin.get_by_label("施行日期").fill(today)
         admin.get_by_role("button", name="发布").click()
+        admin.get_by_role("button", name="确认发布").click()
         expect(admin.get_by_text("已发布，自")).to_be_visible()
 
         # And the public sees it in force, with its approval and filings.

@@ -112,6 +112,23 @@ def test_a_malformed_total_on_the_form_is_named_next_to_its_field(tianjin):
     assert "请填写人数" in text(response)
 
 
+@pytest.mark.parametrize(
+    ("language", "day", "message"),
+    [
+        ("zh", "2024-03-21", "自2024年3月22日起施行"),
+        ("en", "2024-03-21", "applies from 22 March 2024"),
+        ("zh", "2024-13-01", "请填写有效日期"),
+    ],
+)
+def test_the_date_of_the_check_is_held_to_the_apis_rule_in_the_readers_language(tianjin, language, day, message):
+    client = tianjin.test_client()
+    client.set_cookie("registry_lang", language)
+    response = upload(client, CHINESE.encode("utf-8"), on=day)
+    assert response.status_code == 422
+    assert 'id="f-on-error"' in response.get_data(as_text=True)
+    assert message in text(response)
+
+
 def test_the_results_filter_by_outcome(tianjin):
     client = tianjin.test_client()
     location, _page = results_of(client, upload(client, CHINESE.encode("utf-8")))

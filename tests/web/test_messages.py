@@ -24,7 +24,7 @@ from registry.messages import Message
 from registry.web.messages import COMPOSED, MESSAGE_LABELS, reader_text
 from registry.zones import schemas as zone_schemas
 from tests.lifecycle_helpers import Tianjin
-from tests.web.conftest import post_form, sign_in
+from tests.web.conftest import post_form, sign_in, take_step
 
 REGISTRY = Path(__file__).resolve().parents[2] / "registry"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -254,11 +254,16 @@ BROKEN_CSV = (
     "汽车,AUTO,A-1,车辆数据,重要级,security_assessment,vehicle_count >> 5\n"
 ).encode()
 # What the file gets wrong, on the Chinese page and on the English one.
-IMPORT_ZH = ("list.csv · 第4行：无法识别的项目“bogus”",
-             "list.csv · 第6行 · 级别 level：请填写以下之一：重要数据、个人信息、敏感个人信息",
-             "无法识别的条件“vehicle_count >> 5”")  # fmt: skip
-IMPORT_EN = ("list.csv · row 4: Unknown key “bogus”", "list.csv · row 6 · 级别 level: Enter one of: 重要数据, 个人信息",
-             "Cannot read the condition “vehicle_count >> 5”")  # fmt: skip
+# What the file gets wrong, on the Chinese page and on the English one: where (sheet, row, column) and what.
+IMPORT_ZH = ("<td>list.csv · 第4行</td><td>无法识别的项目“bogus”",
+             "<td>list.csv · 第6行 · 级别 level</td><td>“重要级”不是可以接受的级别。"
+             "可以填写（中文、英文或代码均可）：重要数据 (important_data)",
+             "<td>list.csv · 第6行 · 触发条件 conditions</td><td>无法识别的条件“vehicle_count >> 5”")  # fmt: skip
+IMPORT_EN = ("<td>list.csv · row 4</td><td>Unknown key “bogus”",
+             "<td>list.csv · row 6 · 级别 level</td><td>“重要级” is not an accepted level. Write one of (in Chinese, "
+             "in English or as the code): Important data (important_data)",
+             "<td>list.csv · row 6 · 触发条件 conditions</td>"
+             "<td>Cannot read the condition “vehicle_count >> 5”")  # fmt: skip
 
 
 def test_import_problems_follow_the_page_language_and_the_api_keeps_its_english(app, admin, people):
@@ -275,9 +280,9 @@ def test_import_problems_follow_the_page_language_and_the_api_keeps_its_english(
         assert expected in pages["zh"], pages["zh"]
     for expected in IMPORT_EN:
         assert expected in pages["en"], pages["en"]
-    for phrase in ("无法识别", "请填写以下之一", "第6行"):
+    for phrase in ("无法识别", "不是可以接受的", "第6行"):
         assert phrase not in pages["en"]
-    for phrase in ("Unknown key", "Enter one of", "row 6", "In Chinese", "Cannot read"):
+    for phrase in ("Unknown key", "is not an accepted", "row 6", "Important data", "Cannot read"):
         assert phrase not in pages["zh"]
     # The API answers the same file with the problems' English, as before.
     token = people["tianjin-admin"]
@@ -296,15 +301,16 @@ def test_import_problems_follow_the_page_language_and_the_api_keeps_its_english(
         "list.csv, row 6, 触发条件 conditions: Cannot read the condition 'vehicle_count >> 5': write attribute, "
         "operator (>=, >, <=, <, ==; or ≥, ≤) and a number or true/false, e.g. `personal_info_subjects >= 100000`; "
         "separate conditions with ';'.",
-        "list.csv, row 6, 级别 level: Must be one of: important_data, personal_information, "
-        "sensitive_personal_information. In Chinese: 重要数据, 个人信息, 敏感个人信息.",
+        "list.csv, row 6, 级别 level: '重要级' is not a level; write one of: 重要数据 / Important data / "
+        "important_data; 个人信息 / Personal information / personal_information; "
+        "敏感个人信息 / Sensitive personal information / sensitive_personal_information.",
     ]
 
 
 def test_a_step_the_state_does_not_allow_is_refused_in_the_page_language(app, admin):
     post_form(admin, "/staff/zones/CN-TJ-FTZ/drafts/new", _draft())
     version_url, submit = "/zones/CN-TJ-FTZ/lists/2026", "/staff/zones/CN-TJ-FTZ/lists/2026/submit"
-    assert post_form(admin, submit, token_from=version_url).status_code == 303
+    assert take_step(admin, submit, token_from=version_url).status_code == 303
     flashes = {}
     for language in ("zh", "en"):
         admin.set_cookie("registry_lang", language)
