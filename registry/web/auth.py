@@ -60,6 +60,12 @@ def current_user() -> Account | None:
     return account
 
 
+def staff_exempt() -> bool:
+    """Whether the anonymous limits pass this request by: signed-in staff are not rate limited, as on
+    the API (which exempts token holders)."""
+    return current_user() is not None
+
+
 def two_factor_missing(account: Account) -> bool:
     """Whether two-factor sign-in is required (``REQUIRE_2FA``) and ``account`` has not enrolled."""
     return bool(current_app.config.get("REQUIRE_2FA")) and not totp.is_enabled(account)

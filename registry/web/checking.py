@@ -21,7 +21,7 @@ from registry.fields import is_iso_date_text
 from registry.limits import anonymous_check_limit, limiter
 from registry.lists import services
 from registry.lists.models import ListVersion
-from registry.web.auth import current_user
+from registry.web.auth import staff_exempt
 from registry.web.blueprint import bp
 from registry.web.determination import OTHER_CATEGORY, determination_context
 from registry.web.forms import FieldErrors, check_request_from_form, flatten_errors
@@ -32,12 +32,7 @@ from registry.zones.services import get_zone, list_zones
 _check_schema = CheckRequestSchema()
 
 
-def _staff_exempt() -> bool:
-    # Signed-in staff are not rate limited, as on the API (which exempts token holders).
-    return current_user() is not None
-
-
-check_limit = limiter.limit(anonymous_check_limit, exempt_when=_staff_exempt, methods=["POST"])
+check_limit = limiter.limit(anonymous_check_limit, exempt_when=staff_exempt, methods=["POST"])
 
 
 # --- the check form ------------------------------------------------------------------------

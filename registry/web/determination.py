@@ -30,7 +30,7 @@ from registry.db import get_session
 from registry.errors import NotFound
 from registry.limits import anonymous_check_limit, limiter
 from registry.lists import services
-from registry.web.auth import current_user
+from registry.web.auth import staff_exempt
 from registry.web.blueprint import bp
 from registry.zones.services import get_zone
 
@@ -44,13 +44,8 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)
 MAX_RECEIPT_CHARS = 200_000  # as the API's verify: longer than any receipt we issue, refused before it is checked
 
 
-def _staff_exempt() -> bool:
-    # Signed-in staff are not rate limited, as on the API (which exempts token holders).
-    return current_user() is not None
-
-
 def _without_receipt() -> bool:
-    return _staff_exempt() or not request.values.get("receipt")
+    return staff_exempt() or not request.values.get("receipt")
 
 
 # Verifying and drawing a PDF cost a signature check and a rerun of the check (and a layout): the

@@ -36,8 +36,9 @@ from registry.figures import parse_count
 from registry.limits import anonymous_check_limit, limiter
 from registry.lists import services
 from registry.web import inventory_sheets as sheets
+from registry.web.auth import staff_exempt
 from registry.web.blueprint import bp
-from registry.web.checking import _parse_day, _staff_exempt, list_for
+from registry.web.checking import _parse_day, list_for
 from registry.web.formats import OUTCOME_SHORT, format_datetime, label
 from registry.web.forms import FieldErrors, flatten_errors
 from registry.web.i18n import current_language
@@ -207,7 +208,7 @@ def _inventory_page(values: MultiDict, errors: FieldErrors, status: int = 200):
 
 def _max_rows() -> int:
     largest = int(current_app.config["MAX_BATCH_DATASETS"])
-    return largest if _staff_exempt() else min(largest, int(current_app.config["ANONYMOUS_BATCH_MAX_DATASETS"]))
+    return largest if staff_exempt() else min(largest, int(current_app.config["ANONYMOUS_BATCH_MAX_DATASETS"]))
 
 
 @bp.get("/check/inventory")
@@ -317,7 +318,7 @@ def _stored_row(row: inventory.InventoryRow, dataset: dict[str, Any], result: di
 
 
 @bp.post("/check/inventory")
-@limiter.limit(anonymous_check_limit, exempt_when=_staff_exempt, cost=_inventory_cost)
+@limiter.limit(anonymous_check_limit, exempt_when=staff_exempt, cost=_inventory_cost)
 def inventory_submit():
     """Check the uploaded inventory, keep the results and send the browser to them.
 

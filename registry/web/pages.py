@@ -281,8 +281,9 @@ def search():
         first=(page - 1) * SEARCH_PAGE_SIZE + 1,
         last=min(page * SEARCH_PAGE_SIZE, found.total),
         page_url=lambda number: url_for("web.search", q=query, zone=zone_code or None, on=on.isoformat(), page=number),
-        check_url=lambda zone, code: url_for("web.check_form", zone=zone, on=on.isoformat(),
-                                             **{"dataset.categories": code}),  # fmt: skip
+        check_url=lambda zone, code: url_for(
+            "web.check_form", zone=zone, on=on.isoformat(), **{"dataset.categories": code}
+        ),  # fmt: skip
         error=error,
         date_error=date_error,
         on=on,
