@@ -261,7 +261,11 @@ def determination_pdf():
     if context is None:
         return _refused(422, _("回执无效：签名不符，该回执不是本系统出具的，或其内容已被改动。无法生成结论书。"))
     html = render_template("web/determination.html", **context, document=True)
-    pdf = html_to_pdf(html)
+    try:
+        pdf = html_to_pdf(html)
+    except PdfUnavailable:
+        current_app.logger.error("no PDF: WeasyPrint cannot load pango (Debian: libpango-1.0-0 libpangoft2-1.0-0)")
+        return _refused(503, _("本服务器暂时无法生成 PDF。请使用浏览器的“打印”另存为 PDF，内容相同。"))
     filename = f"determination-{context['reference']}.pdf"
     return Response(
         pdf,
@@ -282,13 +286,20 @@ def _refused(status: int, explanation: str):
     return body, status
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint's system libraries (pango) are missing on this host: answered 503, never 500."""
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay out ``html`` for print (A4, the print styles) as PDF, fetching nothing.
 
     The stylesheets are handed over from disk and the document has no base address, so the page's own
     ``<link>``s and every link in it stay unresolved: making a PDF never makes the server fetch an address.
     """
-    from weasyprint import CSS, HTML  # a heavy import, needed only here
+    try:
+        from weasyprint import CSS, HTML  # a heavy import, needed only here
+    except OSError as error:  # the Python package is there, the system's pango is not
+        raise PdfUnavailable(str(error)) from error
 
     stylesheets = [CSS(string=(STATIC / name).read_text(encoding="utf-8")) for name in PDF_STYLESHEETS]
     html = _STYLESHEET_LINK.sub("", html)  # handed over above; unresolvable links would only log errors

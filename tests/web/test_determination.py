@@ -4,9 +4,11 @@ permalink, and the PDF — each read back the way an auditor would (the PDF's te
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
 import io
 import re
 import shutil
+import sys
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -235,3 +237,23 @@ def test_labels_as_long_as_allowed_still_make_a_determination_and_a_pdf(tianjin_
     assert "回执有效" in verified and "数" * 200 in verified
     response = client.get("/check/determination.pdf", query_string={"receipt": receipt})
     assert response.status_code == 200 and expected_reference(receipt) in pdf_text(response.data)
+
+
+class _PangoMissing(importlib.abc.MetaPathFinder):
+    """Import WeasyPrint as on a host without Debian's pango: its import raises OSError."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "weasyprint" or name.startswith("weasyprint."):
+            raise OSError("cannot load library 'libpango-1.0-0': No such file")
+        return None
+
+
+def test_a_host_without_pango_answers_503_and_points_to_printing(tianjin_published, monkeypatch):
+    client = tianjin_published.test_client()
+    receipt = receipt_in(text(post_form(client, "/check", answers(), token_from=FORM)))
+    for name in [n for n in sys.modules if n == "weasyprint" or n.startswith("weasyprint.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_PangoMissing(), *sys.meta_path])
+    response = client.get("/check/determination.pdf", query_string={"receipt": receipt})
+    assert response.status_code == 503
+    assert "另存为 PDF" in text(response)
