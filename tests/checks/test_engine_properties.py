@@ -152,11 +152,29 @@ def test_adding_an_item_never_turns_inside_into_outside(content, request_, extra
 )
 def test_a_larger_cumulative_count_never_weakens_the_outcome(content, request_, more, which):
     version = compile_(content)
-    before = determine(request_, version)
     cumulative = request_.cumulative
     larger = replace(cumulative, **{which: getattr(cumulative, which) + more})
-    after = determine(replace(request_, cumulative=larger), version)
-    assert RANK[after.outcome] >= RANK[before.outcome], (before.outcome, after.outcome)
+    assert_not_weaker(request_, replace(request_, cumulative=larger), version)
+
+
+def assert_not_weaker(before_request: CheckRequest, after_request: CheckRequest, version) -> None:
+    """The outcome of ``after_request`` is at least as strict as that of ``before_request``.
+
+    Where the processor's place is unknown, an outcome left open by it ("undetermined": the list's
+    item in the zone, Arts. 7-8 outside it) has no place in the order; the claim is then held for
+    each place the processor may have. Hypothesis found the case: a larger year's total brings a
+    dataset under a list's item, so "standard contract" (outside the zone and, for a sector the list
+    does not cover, inside it) becomes "undetermined" (a security assessment in the zone).
+    """
+    before, after = determine(before_request, version), determine(after_request, version)
+    open_by_place = Outcome.UNDETERMINED in (before.outcome, after.outcome) and before_request.processor.in_zone is None
+    if not open_by_place:
+        assert RANK[after.outcome] >= RANK[before.outcome], (before.outcome, after.outcome)
+        return
+    for in_zone in (True, False):
+        assert_not_weaker(
+            with_fact(before_request, "in_zone", in_zone), with_fact(after_request, "in_zone", in_zone), version
+        )
 
 
 def omit(request_: CheckRequest, fact: str) -> CheckRequest:
@@ -304,3 +322,27 @@ def test_the_basis_agrees_with_the_explanation(content, request_):
     if result.outcome in MECHANISMS:
         assert result.basis
     assert "art11" in result.duties
+
+
+def test_a_larger_total_that_brings_a_dataset_under_an_item_is_not_weaker_where_the_place_is_unknown():
+    # Hypothesis's case, kept: in the zone the item now applies (a security assessment), outside it
+    # Art. 8 still asks for a standard contract; with the place unknown the outcome is open.
+    content = {
+        "categories": [{"code": code, "name_zh": code} for code in UNIVERSE],
+        "scope": ["A"], "excludes_ciio": False, "items_complete": True, "attributes": [],
+        "items": [{"code": "I0", "category": "A", "name_zh": "数据", "level": "personal_information",
+                   "mechanism": "security_assessment",
+                   "conditions": [{"attribute": "cumulative_personal_info_subjects", "op": ">=", "value": 1}]}],
+    }  # fmt: skip
+    version = compile_(content)
+    request_ = CheckRequest(
+        zone="CN-TJ-FTZ", on=datetime.date(2024, 6, 1), processor=Processor(in_zone=None, ciio=False),
+        dataset=Dataset(categories=("A", "B"), personal_info_subjects=None, sensitive_pi_subjects=1,
+                        important_data=False, attributes={}),
+        cumulative=Cumulative(personal_info_subjects=0, sensitive_pi_subjects=1), grounds=frozenset(),
+    )  # fmt: skip
+    larger = replace(request_, cumulative=Cumulative(personal_info_subjects=1, sensitive_pi_subjects=1))
+    assert determine(request_, version).outcome is Outcome.STANDARD_CONTRACT_OR_CERTIFICATION
+    assert determine(larger, version).outcome is Outcome.UNDETERMINED
+    assert determine(with_fact(larger, "in_zone", True), version).outcome is Outcome.SECURITY_ASSESSMENT
+    assert_not_weaker(request_, larger, version)

@@ -13,6 +13,7 @@ import pypdf
 import pytest
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from tests.web.conftest import screenshot
@@ -45,7 +46,15 @@ def reader(browser, seeded_server, watch, request):
 
 
 def no_horizontal_overflow(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    """Whether the page settles without sideways scrolling (within 5 s: a page still laying out its
+    fonts may be wider for a moment, as one CI run saw)."""
+    try:
+        page.wait_for_function(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth <= 0", timeout=5000
+        )
+    except PlaywrightTimeoutError:
+        return False
+    return True
 
 
 def reference_of(receipt: str) -> str:
