@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,16 @@ def _read_or_create_key(instance_path: Path, name: str) -> str:
     instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
     key_file = instance_path / name
     if not key_file.exists():
-        # O_EXCL: when several workers start at once only one writes the key; the rest read it.
+        # Written whole to a private file, then linked into place: link fails if the key exists, so
+        # when several workers start at once one key wins and no one ever reads a half-written file.
+        fd, draft = tempfile.mkstemp(prefix=f".{name}.", dir=instance_path)
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, key_file)
+        finally:
+            os.unlink(draft)
     key = key_file.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"{key_file} holds no usable key; delete it to generate a new one")

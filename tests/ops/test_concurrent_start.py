@@ -67,3 +67,32 @@ def test_processes_opening_a_new_sqlite_file_at_once_all_switch_it_to_wal(tmp_pa
             child.join(timeout=60)
         exit_codes += [child.exitcode for child in children]
     assert exit_codes == [0] * len(exit_codes)
+
+
+def _read_key_at_once(instance_path, barrier) -> None:
+    from registry.config import settings_from_environment
+
+    barrier.wait()
+    settings_from_environment(instance_path)  # a half-written key raises: the child exits with 1
+
+
+def test_processes_starting_in_a_new_instance_folder_at_once_all_read_whole_keys(tmp_path, monkeypatch):
+    # Workers of a fresh install each create or read the instance's keys (secret, session, audit,
+    # TOTP). One that read a key file another had created but not yet written refused to start.
+    for name in ("REGISTRY_SECRET_KEY", "REGISTRY_SESSION_KEY", "REGISTRY_AUDIT_KEY", "REGISTRY_TOTP_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    context = multiprocessing.get_context("fork")
+    exit_codes, keys = [], set()
+    for round_ in range(40):
+        instance_path = tmp_path / f"instance-{round_}"
+        barrier = context.Barrier(6)
+        children = [context.Process(target=_read_key_at_once, args=(instance_path, barrier)) for _ in range(6)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(timeout=60)
+        exit_codes += [child.exitcode for child in children]
+        keys.add((instance_path / "secret_key").read_text())
+        assert sorted(p.name for p in instance_path.iterdir() if p.name.startswith(".")) == [], "no draft left"
+    assert exit_codes == [0] * len(exit_codes)
+    assert len(keys) == 40, "each new folder has its own key"
