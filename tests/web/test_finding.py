@@ -25,8 +25,11 @@ def check_links(page: str) -> list[dict[str, list[str]]]:
 
 @pytest.mark.parametrize(
     ("query", "zone", "code"),
-    [("再保险", "CN-SH-FTZ", "REINSURANCE"), ("个人信息", "CN-TJ-FTZ", "PERSONAL_INFO"),
-     ("智能网联汽车", "CN-CQ-FTZ", "ICV")],  # fmt: skip
+    [
+        ("再保险", "CN-SH-FTZ", "REINSURANCE"),
+        ("个人信息", "CN-TJ-FTZ", "PERSONAL_INFO"),
+        ("智能网联汽车", "CN-CQ-FTZ", "ICV"),
+    ],  # fmt: skip
 )
 def test_search_finds_the_sectors_a_list_covers(seeded_app, query, zone, code):
     """These lists are on record with their sectors but none (or few) of their items: the sector is found."""
