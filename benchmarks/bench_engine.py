@@ -77,7 +77,16 @@ def request_kinds() -> list[tuple[str, str, CheckRequest]]:
         ("not applicable (out of scope)", "not_applicable", replace(inside, dataset=out_of_scope)),
         ("not applicable (not in zone)", "not_applicable", replace(inside, processor=Processor(False, False))),
         ("exempt art3", "outside", replace(outside, dataset=no_pi, cumulative=None, grounds=frozenset({"marketing"}))),
-        ("exempt art5.1", "inside", replace(inside, grounds=frozenset({"contract_with_individual"}))),
+        # Art. 5 does not lift important data (v1.1): this category matches personal-information items only.
+        (
+            "exempt art5.1",
+            "inside",
+            replace(
+                inside,
+                dataset=replace(inside.dataset, categories=("S0.C1.D0.X",)),
+                grounds=frozenset({"contract_with_individual"}),
+            ),
+        ),  # fmt: skip
     ]
 
 

@@ -9,10 +9,14 @@ dataset's category, never with the number of items in the version.
 from __future__ import annotations
 
 import difflib
+import heapq
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
 Figure = int | float | bool | str
 
@@ -167,6 +171,8 @@ class CompiledList:
     declared_attributes: frozenset[str] = frozenset()
     # Every declared category code and each of its dot-prefixes (to tell codes the list knows).
     _known_prefixes: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    # The declared codes, for suggestions.
+    _nearest: NearestCodes = field(default_factory=lambda: NearestCodes(()), repr=False, compare=False)
 
     def lookup(self, category: str) -> CategoryLookup:
         """Return what the version says about ``category``, walking only the nodes on its path.
@@ -221,7 +227,7 @@ class CompiledList:
 
     def suggestions(self, category: str, limit: int = 3) -> tuple[str, ...]:
         """The declared codes nearest to ``category`` (difflib's ratio), best first."""
-        return tuple(difflib.get_close_matches(category, list(self.category_names), n=limit, cutoff=0.6))
+        return self._nearest.nearest(category, limit)
 
     def item(self, code: str) -> ListItem | None:
         """Return the item with ``code`` (linear; for reports, not for lookups)."""
@@ -236,6 +242,60 @@ class CompiledList:
     def ref(self) -> dict[str, str | None]:
         """The version as a check result names it: ``{"zone", "version", "digest"}``."""
         return {"zone": self.zone, "version": self.version, "digest": self.digest}
+
+
+SUGGESTION_CUTOFF = 0.6  # difflib.get_close_matches' own default: how alike a suggestion must be
+
+
+class NearestCodes:
+    """The declared codes nearest to a word: ``difflib.get_close_matches``' answer, without trying every code.
+
+    difflib's ratio (2 × matched characters ÷ both lengths) never exceeds the same ratio taken with
+    the longest common subsequence, which rapidfuzz computes in C for all codes of one length at
+    once (its Indel distance is both lengths less twice that subsequence). Codes are tried with
+    difflib from the highest of those bounds down, and the rest dropped once a bound falls below the
+    ``limit``-th best ratio found, so the codes left to difflib hold every one of its answers.
+    Against the 4,100 codes of the benchmarks' 10,000-item list a code nothing resembles took 4 ms
+    with difflib alone and now 0.1–0.3 ms, a near miss 20–30 ms and now 0.3–1 ms; a dataset may
+    carry 200 codes.
+    """
+
+    def __init__(self, codes: Iterable[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for code in codes:
+            self._by_length.setdefault(len(code), []).append(code)
+
+    def _bounded(self, word: str) -> list[tuple[float, str]]:
+        """``(bound on difflib's ratio, code)`` for the codes whose bound reaches the cutoff."""
+        found = []
+        for length, codes in self._by_length.items():
+            total = len(word) + length
+            # ratio >= 0.6 needs distance <= 0.4 × total; one more keeps float rounding on the safe side
+            furthest = int((1 - SUGGESTION_CUTOFF) * total) + 1
+            for code, distance, _index in process.extract(word, codes, scorer=Indel.distance, processor=None,
+                                                          score_cutoff=furthest, limit=None):  # fmt: skip
+                found.append(((total - distance) / total, code))
+        found.sort(reverse=True)
+        return found
+
+    def nearest(self, word: str, limit: int = 3) -> tuple[str, ...]:
+        """Up to ``limit`` codes with difflib's ratio of at least 0.6 to ``word``, best first."""
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(word)  # as get_close_matches does: the word is the sequence it caches
+        best: list[float] = []  # a min-heap of the ``limit`` best ratios so far
+        tried: list[str] = []
+        for bound, code in self._bounded(word):
+            # A tie may still enter (difflib prefers the larger code), so only a lower bound stops.
+            if len(best) == limit and bound + 1e-9 < best[0]:
+                break
+            matcher.set_seq1(code)
+            tried.append(code)
+            ratio = matcher.ratio()
+            if len(best) < limit:
+                heapq.heappush(best, ratio)
+            elif ratio > best[0]:
+                heapq.heapreplace(best, ratio)
+        return tuple(difflib.get_close_matches(word, tried, n=limit, cutoff=SUGGESTION_CUTOFF))
 
 
 def compile_condition(raw: Mapping[str, Any]) -> Condition:
@@ -298,6 +358,7 @@ def compile_list(
         scope_complete=bool(content.get("scope_complete", True)),
         declared_attributes=frozenset(attribute["name"] for attribute in content.get("attributes") or ()),
         _known_prefixes=frozenset(known_prefixes),
+        _nearest=NearestCodes(category_names),
         _root=root,
         full_text_url=full_text_url,
     )

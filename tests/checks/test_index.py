@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.checks.index import CompiledList, compile_condition, compile_list, covers
+from registry.checks.index import CompiledList, NearestCodes, compile_condition, compile_list, covers
 
 # A small Tianjin-style list: vehicles and finance, only vehicles in scope.
 TIANJIN: dict[str, Any] = {
@@ -269,3 +270,24 @@ def test_lookup_matches_a_brute_force_scan(item_categories, scope, category):
     assert sorted(lookup.covering_scope) == expected["covering_scope"]
     assert lookup.broader_than_scope == expected["broader_than_scope"]
     assert lookup.nodes_visited <= category.count(".") + 1
+
+
+# Codes alike enough to tie and to nearly match: a few letters, digits and dots.
+_code_text = st.text(alphabet="ABCS01.", min_size=1, max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(codes=st.lists(_code_text, min_size=0, max_size=60, unique=True), word=_code_text,
+       limit=st.integers(min_value=1, max_value=4))  # fmt: skip
+def test_nearest_codes_answer_as_difflib_does_over_every_code(codes, word, limit):
+    # The fast path may skip codes only where difflib would not have chosen them: same codes, same order.
+    expected = tuple(difflib.get_close_matches(word, codes, n=limit, cutoff=0.6))
+    assert NearestCodes(codes).nearest(word, limit) == expected
+
+
+def test_nearest_codes_in_a_large_version_are_difflibs():
+    codes = [f"S{s}.C{c}.D{d}" for s in range(40) for c in range(10) for d in range(3)]
+    nearest = NearestCodes(codes)
+    for word in ("S1.C1.D9", "S10.C3.D1X", "S.C.D", "S1.C", "S39.C9.D2.Z", "Q.OTHER", "S1"):
+        assert nearest.nearest(word) == tuple(difflib.get_close_matches(word, codes, n=3, cutoff=0.6)), word
+    assert nearest.nearest("S1.C1.D9") == ("S1.C1.D2", "S1.C1.D1", "S1.C1.D0")
