@@ -30,6 +30,7 @@ from registry.checks.schemas import (
 )
 from registry.db import get_session
 from registry.errors import InvalidInput
+from registry.jsonprovider import dumps_bytes
 from registry.limits import anonymous_check_limit, limiter, signed_in
 from registry.lists.search import search_items
 
@@ -197,19 +198,18 @@ def _streamed_batch(results: Iterator[dict[str, Any]], explanations: str) -> Res
     did, once every result that refers to them has been sent.
     """
     compact = services.BatchCompaction(explanations)
-    dumps = current_app.json.dumps
 
     def body() -> Iterator[bytes]:
         chunk, separator = [b'{"results":['], b""
         size = 0
         for result in results:
-            encoded = dumps(compact(result)).encode()
+            encoded = dumps_bytes(compact(result))
             chunk.append(separator + encoded)
             separator, size = b",", size + len(encoded)
             if size >= _STREAM_CHUNK_BYTES:
                 yield b"".join(chunk)
                 chunk, size = [], 0
-        tables = dumps(compact.tables()).encode()
+        tables = dumps_bytes(compact.tables())
         yield b"".join(chunk) + b"]," + tables[1:]  # {"quotes": …} continues the object
 
     return Response(stream_with_context(body()), mimetype="application/json")

@@ -535,6 +535,18 @@ def test_a_nul_character_in_a_version_label_is_404(anonymous):
     assert_problem(anonymous.get(f"{LISTS}/20%0024"), 404)
 
 
+def test_a_batch_with_a_nul_character_is_refused_where_it_is_and_six_look_alike_characters_are_not(anonymous):
+    dataset = {"categories": ["AUTO"], "personal_info_subjects": 0, "sensitive_pi_subjects": 0, "important_data": False}
+    batch = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False}}
+    refused = anonymous.post("/api/v1/checks/batch", json=batch | {"datasets": [dataset, dataset | {"label": "a\x00"}]})
+    assert_problem(refused, 422)
+    assert "label" in refused.get_json()["errors"]["datasets"]["1"]
+    # A backslash, then "u0000": plain text, which JSON writes as \\u0000 and no NUL at all.
+    kept = anonymous.post("/api/v1/checks/batch", json=batch | {"datasets": [dataset | {"label": "a\\u0000"}]})
+    assert kept.status_code == 200
+    assert kept.get_json()["results"][0]["label"] == "a\\u0000"
+
+
 # --- never a 500 -----------------------------------------------------------------------------
 
 FIELD_NAMES = [
