@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from flask import Flask, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session
 
 # Set for requests and commands that write: on SQLite their transaction starts with BEGIN IMMEDIATE,
@@ -31,9 +31,38 @@ def make_engine(database_url: str) -> Engine:
         return engine
     if url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
-    # pool_pre_ping: a connection PostgreSQL dropped (a restart) is replaced before use, so the app
-    # recovers by itself; connect_timeout: an unreachable server fails a request in seconds (503).
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
+    # connect_timeout: an unreachable server fails a request in seconds (503).
+    engine = create_engine(url, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS})
+    _ping_on_checkout(engine)
+    return engine
+
+
+# Set while taking a pooled connection whose first statement is one round trip that its caller
+# retries on a fresh connection if this one was dropped (the in-force generation read of a check).
+verified_by_its_first_statement: ContextVar[bool] = ContextVar("verified_by_its_first_statement", default=False)
+
+
+def _ping_on_checkout(engine: Engine) -> None:
+    """Ping each pooled connection as it is taken, as ``pool_pre_ping`` does, unless its user verifies it.
+
+    A connection PostgreSQL dropped (a restart) is then replaced before use, so the app recovers by
+    itself: raising ``DisconnectionError`` here makes the pool discard it and connect afresh. A
+    check's generation read skips the ping: its own statement costs the same round trip, and it
+    retries once on a pinged connection (``registry.checks.services._read_generation``), so every
+    check makes one round trip where it made two.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, _record, _proxy) -> None:
+        if verified_by_its_first_statement.get():
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError(str(error)) from error
+            raise
 
 
 def _configure_sqlite(engine: Engine) -> None:

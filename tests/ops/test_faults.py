@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from registry.cli import prepare_database
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
 from tests.ops.test_cli import _free_port, _registry, _request
@@ -140,6 +141,21 @@ def test_postgresql_restarted_under_load_fails_fast_with_503_and_recovers(tmp_pa
     assert statuses <= {200, 503}, f"only answers or 503 problems while the database restarts: {statuses}"
     assert 503 in statuses
     assert max(seconds for seconds, status in outcomes if status == 503) < 10, "503s come fast"
+
+
+def test_the_first_checks_after_postgresql_restarts_answer_on_fresh_connections(tmp_path, own_postgres, make_app):
+    # A check takes its pooled connection unpinged and finds it dropped by its one statement; it
+    # reads again on a pinged connection instead of answering 503 (registry.db._ping_on_checkout).
+    app = make_app(DATABASE_URL=own_postgres.url)
+    prepare_database(app)
+    client = app.test_client()
+    pooled = [client.post("/api/v1/checks", json=CHECK) for _ in range(3)]
+    assert [response.status_code for response in pooled] == [200] * 3
+    own_postgres.stop()
+    own_postgres.start()
+    after = [client.post("/api/v1/checks", json=CHECK) for _ in range(3)]
+    assert [response.status_code for response in after] == [200] * 3, after[0].get_json()
+    assert after[0].get_json()["outcome"] == pooled[0].get_json()["outcome"]
 
 
 def _children(pid: int) -> list[int]:
