@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -24,7 +22,7 @@ from sqlalchemy import create_engine, text
 from registry.cli import prepare_database
 from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import tianjin_list
-from tests.ops.test_cli import _free_port, _registry, _request
+from tests.ops.test_cli import _registry, _request
 from tests.ops.test_concurrency import _serving
 from tests.web.conftest import PASSWORD, add_people, post_form
 
@@ -57,48 +55,6 @@ def _json(data: bytes) -> dict:
         return json.loads(data or b"{}")
     except ValueError:
         return {"not_json": data[:200].decode("utf-8", "replace")}
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL cluster of this test's own (Debian's binaries), so it can be stopped and started."""
-
-    def __init__(self, folder: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        assert bins, "PostgreSQL is missing: run tests/run-all.sh, which installs it"
-        self.bin = bins[-1]
-        self.folder = folder
-        self.port = _free_port()
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        if os.getuid() == 0:
-            shutil.chown(folder, "postgres")
-        self._run("initdb", "-D", f"{folder}/data", "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
-
-    def _run(self, tool: str, *args: str) -> None:
-        command = [str(self.bin / tool), *args]
-        if os.getuid() == 0:
-            command = ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(f"'{part}'" for part in command)]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run("pg_ctl", "-D", f"{self.folder}/data", "-l", f"{self.folder}/log", "-w", "-o", options, "start")
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", f"{self.folder}/data", "-m", "fast", "-w", "stop")
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[ThrowawayPostgres]:
-    # Directly under /tmp: the postgres user cannot reach into pytest's root-only folders.
-    folder = Path(tempfile.mkdtemp(prefix="registry-faults-pg-"))
-    server = ThrowawayPostgres(folder)
-    server.start()
-    try:
-        yield server
-    finally:
-        with suppress(subprocess.CalledProcessError):
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_postgresql_restarted_under_load_fails_fast_with_503_and_recovers(tmp_path, own_postgres):

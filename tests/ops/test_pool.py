@@ -7,7 +7,9 @@ under bench_checks' 32 connections on PostgreSQL while a 10,000-item list was be
 
 from __future__ import annotations
 
-from registry.db import get_engine
+import pytest
+
+from registry.db import PG_POOL_SIZE, get_engine, make_engine
 
 CHECK = {"zone": "CN-TJ-FTZ", "processor": {"in_zone": True, "ciio": False},
          "dataset": {"categories": ["AUTO"], "personal_info_subjects": 0, "sensitive_pi_subjects": 0,
@@ -27,3 +29,29 @@ def test_a_request_that_finds_every_connection_busy_is_a_503_and_the_next_is_ans
         for connection in held:
             connection.close()
     assert client.post("/api/v1/checks", json=CHECK).status_code == 200
+
+
+@pytest.mark.slow  # starts a PostgreSQL cluster of its own
+def test_postgresql_connections_a_burst_opened_are_kept_for_the_next_burst(own_postgres):
+    # SQLAlchemy's default pool kept 5 and closed the rest on return, so a gevent worker under load
+    # started a PostgreSQL backend for most requests (registry.db.PG_POOL_SIZE).
+    engine = make_engine(own_postgres.url)
+
+    def burst() -> set[int]:
+        held = [engine.raw_connection() for _ in range(PG_POOL_SIZE)]
+        backends = set()
+        for connection in held:
+            cursor = connection.cursor()
+            cursor.execute("SELECT pg_backend_pid()")
+            backends.add(cursor.fetchone()[0])
+            cursor.close()
+        for connection in held:
+            connection.close()
+        return backends
+
+    try:
+        first = burst()
+        assert len(first) == PG_POOL_SIZE
+        assert burst() == first, "the same backends serve the next burst: none was closed and reopened"
+    finally:
+        engine.dispose()
