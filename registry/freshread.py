@@ -1,0 +1,41 @@
+"""A read shared by the requests that were waiting for it, and never by one that arrived after it began."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class FreshRead(Generic[T]):
+    """Call ``read`` for each caller, letting callers that arrived before a call began share it.
+
+    A caller is only ever given the result of a call that started after the caller arrived, so it
+    sees everything committed before it arrived, exactly as a call of its own would. Calls run one
+    at a time: the callers that arrive while one is under way wait, and the first of them makes one
+    call for all of them. Under load a worker then makes one round trip to the database for each
+    round trip's worth of requests, not one for each request.
+
+    A call that raises gives its caller the error and nobody else its result; the next caller calls
+    again.
+    """
+
+    def __init__(self, read: Callable[[], T]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._tickets = itertools.count()  # each caller's place in order of arrival
+        self._covered = 0  # callers with a lower ticket arrived before the last call began
+        self._value: T | None = None
+
+    def __call__(self) -> T:
+        ticket = next(self._tickets)
+        with self._lock:
+            if ticket < self._covered:
+                return self._value  # type: ignore[return-value]  # set with _covered
+            covered = next(self._tickets)  # every ticket below it was given out before this call begins
+            value = self._read()
+            self._value, self._covered = value, covered
+            return value
