@@ -125,7 +125,7 @@ class Load:
         self.timeouts = int(errors[1]) if errors else 0
         non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
         self.failed = int(non_2xx[1]) if non_2xx else 0
-        self.p99 = re.search(r"99%\s+(\S+)", output)[1]
+        self.p99 = re.search(r"^\s*99%\s+(\S+)", output, re.MULTILINE)[1]  # the latency table's row, not "98.99%"
 
 
 def throughput(port: int, method: str, path: str, body: dict | None, connections: int, seconds: float,
