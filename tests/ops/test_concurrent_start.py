@@ -55,18 +55,22 @@ def test_processes_opening_a_new_sqlite_file_at_once_all_switch_it_to_wal(tmp_pa
     # Both read the new file, both want the exclusive lock the switch to WAL needs: SQLite answers
     # one "database is locked" at once, busy timeout or not. Each round is a new file; the race
     # is narrow (a few children in 60 rounds hit it before the fix), so it takes many rounds.
-    context = multiprocessing.get_context("fork")
     exit_codes = []
     for round_ in range(60):
-        url = f"sqlite:///{tmp_path / f'new-{round_}.sqlite3'}"
-        barrier = context.Barrier(6)
-        children = [context.Process(target=_open_at_once, args=(url, barrier)) for _ in range(6)]
-        for child in children:
-            child.start()
-        for child in children:
-            child.join(timeout=60)
-        exit_codes += [child.exitcode for child in children]
+        exit_codes += _at_once(_open_at_once, f"sqlite:///{tmp_path / f'new-{round_}.sqlite3'}")
     assert exit_codes == [0] * len(exit_codes)
+
+
+def _at_once(target, argument, children: int = 6) -> list[int]:
+    """Run ``target(argument, barrier)`` in forked children that pass the barrier together; their exit codes."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(children)
+    started = [context.Process(target=target, args=(argument, barrier)) for _ in range(children)]
+    for child in started:
+        child.start()
+    for child in started:
+        child.join(timeout=60)
+    return [child.exitcode for child in started]
 
 
 def _read_key_at_once(instance_path, barrier) -> None:
@@ -81,17 +85,10 @@ def test_processes_starting_in_a_new_instance_folder_at_once_all_read_whole_keys
     # TOTP). One that read a key file another had created but not yet written refused to start.
     for name in ("REGISTRY_SECRET_KEY", "REGISTRY_SESSION_KEY", "REGISTRY_AUDIT_KEY", "REGISTRY_TOTP_KEY"):
         monkeypatch.delenv(name, raising=False)
-    context = multiprocessing.get_context("fork")
     exit_codes, keys = [], set()
     for round_ in range(40):
         instance_path = tmp_path / f"instance-{round_}"
-        barrier = context.Barrier(6)
-        children = [context.Process(target=_read_key_at_once, args=(instance_path, barrier)) for _ in range(6)]
-        for child in children:
-            child.start()
-        for child in children:
-            child.join(timeout=60)
-        exit_codes += [child.exitcode for child in children]
+        exit_codes += _at_once(_read_key_at_once, instance_path)
         keys.add((instance_path / "secret_key").read_text())
         assert sorted(p.name for p in instance_path.iterdir() if p.name.startswith(".")) == [], "no draft left"
     assert exit_codes == [0] * len(exit_codes)
