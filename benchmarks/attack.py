@@ -33,9 +33,12 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.workbook_files import declare_shared_strings, rewrite, workbook  # noqa: E402
+
 HOST = "127.0.0.1"
 HEADER = ["dataset", "categories", "personal_info_subjects", "sensitive_pi_subjects", "important_data"]
-SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
 # --- the server and the probe ----------------------------------------------------------------
@@ -110,36 +113,6 @@ class Probe(threading.Thread):
 # --- the files ----------------------------------------------------------------------------------
 
 
-def _workbook(rows: list[list[object]], title: str | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    if title:
-        sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _rewrite(data: bytes, replace: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        names = [info.filename for info in source.infolist()]
-        for name in names:
-            content = replace.get(name, source.read(name))
-            if name == "[Content_Types].xml" and "xl/sharedStrings.xml" in replace:
-                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/>'
-                content = content.replace(b"</Types>", override.encode() + b"</Types>")
-            target.writestr(name, content)
-        for name, content in replace.items():
-            if name not in names:
-                target.writestr(name, content)
-    return out.getvalue()
-
-
 def _sheet(rows_xml: str) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?><worksheet '
@@ -155,13 +128,12 @@ def _header_xml(names: list[str]) -> str:
 def shared_string_bomb() -> bytes:
     """A ~2.5 MB workbook whose one shared string unpacks to 2.5 GB."""
     out = io.BytesIO()
-    base = _workbook([HEADER, ["x", "AUTO", 0, 0, False]])
+    base = workbook([HEADER, ["x", "AUTO", 0, 0, False]])
     with zipfile.ZipFile(io.BytesIO(base)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "[Content_Types].xml":
-                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/>'
-                content = content.replace(b"</Types>", override.encode() + b"</Types>")
+                content = declare_shared_strings(content)
             target.writestr(info.filename, content)
         with target.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
             member.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>')
@@ -175,7 +147,7 @@ def shared_string_bomb() -> bytes:
 def million_rows(names: list[str], title: str | None = None, rows: int = 2_000_000) -> bytes:
     """A small workbook of ``rows`` empty rows under a header."""
     body = "".join(f'<row r="{n}"/>' for n in range(2, rows + 2))
-    return _rewrite(_workbook([names], title=title), {"xl/worksheets/sheet1.xml": _sheet(_header_xml(names) + body)})
+    return rewrite(workbook([names], title=title), {"xl/worksheets/sheet1.xml": _sheet(_header_xml(names) + body)})
 
 
 def _multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:

@@ -11,50 +11,17 @@ from __future__ import annotations
 
 import io
 import time
-import zipfile
 
-import openpyxl
 import pytest
 from defusedxml import EntitiesForbidden
 from openpyxl.reader.strings import read_string_table
 
+from benchmarks.workbook_files import rewrite, workbook
 from registry import workbooks
 from registry.checks import inventory
 from registry.lists.spreadsheet import ITEM_COLUMNS, import_spreadsheet
 
 HEADER = ["dataset", "categories", "personal_info_subjects", "sensitive_pi_subjects", "important_data"]
-
-
-def _workbook(rows: list[list[object]], title: str | None = None) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    if title:
-        sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-
-
-def _rewrite(data: bytes, replace: dict[str, bytes]) -> bytes:
-    """The same archive with some members' content replaced or added (shared strings declared)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        names = [info.filename for info in source.infolist()]
-        for name in names:
-            content = replace.get(name, source.read(name))
-            if name == "[Content_Types].xml" and "xl/sharedStrings.xml" in replace:
-                override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/>'
-                content = content.replace(b"</Types>", override.encode() + b"</Types>")
-            target.writestr(name, content)
-        for name, content in replace.items():
-            if name not in names:
-                target.writestr(name, content)
-    return out.getvalue()
 
 
 def _sheet_xml(rows_xml: str, dimension: str | None = None) -> bytes:
@@ -73,7 +40,7 @@ def _header_row(names: list[str] = HEADER) -> str:
 
 
 def _inventory_bomb(rows_xml: str, dimension: str | None = None) -> io.BytesIO:
-    return io.BytesIO(_rewrite(_workbook([HEADER]), {"xl/worksheets/sheet1.xml": _sheet_xml(rows_xml, dimension)}))
+    return io.BytesIO(rewrite(workbook([HEADER]), {"xl/worksheets/sheet1.xml": _sheet_xml(rows_xml, dimension)}))
 
 
 def test_a_shared_string_bomb_is_refused_before_it_is_unpacked():
@@ -82,7 +49,7 @@ def test_a_shared_string_bomb_is_refused_before_it_is_unpacked():
         + b"A" * (200 * 1024 * 1024)
         + b"</t></si></sst>"
     )
-    bomb = _rewrite(_workbook([HEADER, ["x", "AUTO", 0, 0, False]]), {"xl/sharedStrings.xml": strings})
+    bomb = rewrite(workbook([HEADER, ["x", "AUTO", 0, 0, False]]), {"xl/sharedStrings.xml": strings})
     del strings
     assert len(bomb) < 1024 * 1024  # a small upload
     started = time.process_time()
@@ -93,7 +60,7 @@ def test_a_shared_string_bomb_is_refused_before_it_is_unpacked():
 
 def test_a_highly_compressed_part_is_refused_even_under_the_size_caps():
     sheet = _sheet_xml(_header_row() + "<row/>" * 1_000_000)  # ~6 MB of one repeated tag
-    bomb = _rewrite(_workbook([HEADER]), {"xl/worksheets/sheet1.xml": sheet})
+    bomb = rewrite(workbook([HEADER]), {"xl/worksheets/sheet1.xml": sheet})
     with pytest.raises(workbooks.UnsafeWorkbook, match="compressed .* to 1"):
         workbooks.check_archive(bomb)
 
@@ -123,7 +90,7 @@ def test_declared_dimensions_over_the_cap_are_refused_before_reading():
 
 
 def test_a_real_inventory_still_reads():
-    data = _workbook([HEADER, *[[f"row{n}", "AUTO.PARTS", 0, 0, False] for n in range(100)]])
+    data = workbook([HEADER, *[[f"row{n}", "AUTO.PARTS", 0, 0, False] for n in range(100)]])
     header, rows = inventory.read_xlsx(io.BytesIO(data), max_rows=100)
     assert header == HEADER and len(rows) == 100
     with pytest.raises(inventory.InventoryError, match="101 rows; at most 99"):
@@ -146,7 +113,7 @@ def test_xml_is_parsed_through_defusedxml():
     )
     with pytest.raises(EntitiesForbidden):
         read_string_table(io.BytesIO(laughs))  # what openpyxl parses a workbook's shared strings with
-    bomb = _rewrite(_workbook([HEADER, ["x", "AUTO", 0, 0, False]]), {"xl/sharedStrings.xml": laughs})
+    bomb = rewrite(workbook([HEADER, ["x", "AUTO", 0, 0, False]]), {"xl/sharedStrings.xml": laughs})
     with pytest.raises(inventory.InventoryError, match="could not read strings"):
         inventory.read_xlsx(io.BytesIO(bomb))
 
@@ -155,7 +122,7 @@ def test_the_list_import_refuses_a_sheet_of_empty_rows_quickly():
     rows = "".join(f'<row r="{n}"/>' for n in range(2, 400_002))
     header = [column.header for column in ITEM_COLUMNS if column.required]
     items = _sheet_xml(_header_row(header) + rows)
-    data = _rewrite(_workbook([header], title="清单 items"), {"xl/worksheets/sheet1.xml": items})
+    data = rewrite(workbook([header], title="清单 items"), {"xl/worksheets/sheet1.xml": items})
     started = time.process_time()
     result = import_spreadsheet(data, "list.xlsx")
     assert time.process_time() - started < 3
@@ -169,7 +136,7 @@ def test_the_list_import_refuses_a_shared_string_bomb():
         + b"A" * (40 * 1024 * 1024)
         + b"</t></si></sst>"
     )
-    data = _rewrite(_workbook([["code"], ["A"]], title="清单 items"), {"xl/sharedStrings.xml": strings})
+    data = rewrite(workbook([["code"], ["A"]], title="清单 items"), {"xl/sharedStrings.xml": strings})
     result = import_spreadsheet(data, "list.xlsx")
     assert result.content is None
     assert "unpacks to 40 MiB" in result.problems[0].message
@@ -184,7 +151,7 @@ def test_the_import_api_answers_a_bomb_with_a_422_problem_and_stores_nothing(as_
         + b"A" * (40 * 1024 * 1024)
         + b"</t></si></sst>"
     )
-    data = _rewrite(_workbook([["code"], ["A"]], title="清单 items"), {"xl/sharedStrings.xml": strings})
+    data = rewrite(workbook([["code"], ["A"]], title="清单 items"), {"xl/sharedStrings.xml": strings})
     response = admin.client.post(
         "/api/v1/zones/CN-TJ-FTZ/lists/import",
         data={"file": (io.BytesIO(data), "bomb.xlsx"), "version": "bomb"},
@@ -202,8 +169,8 @@ def test_opening_a_sheet_without_dimensions_does_not_parse_it_whole():
     rows = "".join(f'<row r="{n}"/>' for n in range(2, 1_000_002))
     data = _inventory_bomb(_header_row() + rows).getvalue()
     started = time.process_time()
-    workbook = workbooks.open_workbook(data)
-    sheet = workbook.worksheets[0]
+    opened = workbooks.open_workbook(data)
+    sheet = opened.worksheets[0]
     assert (sheet.max_row, sheet.max_column) == (None, None)  # undeclared: the row cap holds while streaming
     assert time.process_time() - started < 1
-    workbook.close()
+    opened.close()
