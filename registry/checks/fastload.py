@@ -45,12 +45,10 @@ def plain_valid_dataset(raw: Any) -> dict[str, Any] | None:
     """
     if type(raw) is not dict or not raw.keys() <= _BATCH_DATASET_FIELDS:
         return None
-    dataset = _dataset(raw)
-    if dataset is None:
+    loaded = _dataset_with_totals(raw, raw)
+    if loaded is None:
         return None
-    cumulative, grounds = _cumulative(raw.get("cumulative"), dataset), _grounds(raw.get("grounds", []))
-    if cumulative is False or grounds is None:
-        return None
+    dataset, cumulative, grounds = loaded
     return dataset | {"cumulative": cumulative, "grounds": grounds}
 
 
@@ -71,12 +69,10 @@ def plain_valid_check(raw: Any) -> dict[str, Any] | None:
     raw_dataset = raw.get("dataset")
     if type(raw_dataset) is not dict or not raw_dataset.keys() <= _DATASET_FIELDS:
         return None
-    dataset = _dataset(raw_dataset)
-    if dataset is None:
+    loaded = _dataset_with_totals(raw_dataset, raw)
+    if loaded is None:
         return None
-    cumulative, grounds = _cumulative(raw.get("cumulative"), dataset), _grounds(raw.get("grounds", []))
-    if cumulative is False or grounds is None:
-        return None
+    dataset, cumulative, grounds = loaded
     return {"zone": zone, "on": on, "processor": {"in_zone": in_zone, "ciio": ciio, "name": name},
             "dataset": dataset, "cumulative": cumulative, "grounds": grounds}  # fmt: skip
 
@@ -101,6 +97,23 @@ def _date(value: Any) -> datetime.date | None | bool:
     except ValueError:
         return False
     return on if on >= ORDER_IN_FORCE_FROM else False
+
+
+def _dataset_with_totals(
+    fields: dict[str, Any], beside: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, int] | None, list[str]] | None:
+    """The dataset of ``fields`` with the ``cumulative`` and ``grounds`` given in ``beside``.
+
+    A batch's dataset carries them itself (``beside`` is ``fields``); a single check gives them
+    beside its dataset. None: ask the schema.
+    """
+    dataset = _dataset(fields)
+    if dataset is None:
+        return None
+    cumulative, grounds = _cumulative(beside.get("cumulative"), dataset), _grounds(beside.get("grounds", []))
+    if cumulative is False or grounds is None:
+        return None
+    return dataset, cumulative, grounds
 
 
 def _dataset(raw: dict[str, Any]) -> dict[str, Any] | None:
