@@ -19,8 +19,10 @@ class FreshRead(Generic[T]):
     call for all of them. Under load a worker then makes one round trip to the database for each
     round trip's worth of requests, not one for each request.
 
-    A call that raises gives its caller the error and nobody else its result; the next caller calls
-    again.
+    A call that raises gives its error to the callers it would have answered: those waiting for it
+    fail with it at once, instead of each trying again in turn (behind a database that does not
+    answer, each would wait out its own timeout, one after another). A caller that arrives after
+    the failed call began calls again.
     """
 
     def __init__(self, read: Callable[[], T]) -> None:
@@ -29,13 +31,20 @@ class FreshRead(Generic[T]):
         self._tickets = itertools.count()  # each caller's place in order of arrival
         self._covered = 0  # callers with a lower ticket arrived before the last call began
         self._value: T | None = None
+        self._error: Exception | None = None  # what the last call raised, if it raised
 
     def __call__(self) -> T:
         ticket = next(self._tickets)
         with self._lock:
             if ticket < self._covered:
+                if self._error is not None:
+                    raise self._error
                 return self._value  # type: ignore[return-value]  # set with _covered
             covered = next(self._tickets)  # every ticket below it was given out before this call begins
-            value = self._read()
-            self._value, self._covered = value, covered
+            try:
+                value = self._read()
+            except Exception as error:
+                self._error, self._covered = error, covered
+                raise
+            self._value, self._error, self._covered = value, None, covered
             return value

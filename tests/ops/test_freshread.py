@@ -66,6 +66,45 @@ def test_callers_waiting_together_share_one_read():
     assert database.calls == 2
 
 
+def test_a_failed_read_fails_the_callers_waiting_for_it_at_once_and_a_later_caller_reads_again():
+    started, finish = threading.Semaphore(0), threading.Semaphore(0)
+    calls = []
+
+    def read() -> int:  # the database stops answering: every read fails, the first one slowly
+        calls.append(None)
+        if len(calls) == 1:
+            started.release()
+            assert finish.acquire(timeout=10)
+        if len(calls) <= 2:
+            raise TimeoutError("every pooled connection busy")
+        return len(calls)
+
+    shared = FreshRead(read)
+    answers: dict[str, object] = {}
+
+    def call(name: str) -> None:
+        try:
+            answers[name] = shared()
+        except TimeoutError as error:
+            answers[name] = error
+
+    threads = [threading.Thread(target=call, args=("first",))]
+    threads[0].start()
+    assert started.acquire(timeout=10)
+    threads += [threading.Thread(target=call, args=(f"waiting-{n}",)) for n in range(3)]
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.1)
+    finish.release()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert all(isinstance(answer, TimeoutError) for answer in answers.values()) and len(answers) == 4
+    # The three that arrived during the first read share the second, and its failure: they do not
+    # each wait out a read of their own, one after another.
+    assert len(calls) == 2
+    assert shared() == 3, "a caller arriving afterwards reads again"
+
+
 def test_a_failed_read_is_its_callers_error_and_the_next_caller_reads_again():
     outcomes = iter([RuntimeError("the database went away"), 7])
 
