@@ -23,18 +23,31 @@ def _read_or_create_key(instance_path: Path, name: str) -> str:
     if not key_file.exists():
         # Written whole to a private file, then linked into place: link fails if the key exists, so
         # when several workers start at once one key wins and no one ever reads a half-written file.
+        key = secrets.token_hex(32)
         fd, draft = tempfile.mkstemp(prefix=f".{name}.", dir=instance_path)
         try:
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-            with contextlib.suppress(FileExistsError):
+                handle.write(key)
+            try:
                 os.link(draft, key_file)
+            except FileExistsError:
+                pass
+            except OSError:  # a filesystem without hard links (vfat, some network mounts): create it in place
+                _create_exclusively(key_file, key)
         finally:
             os.unlink(draft)
     key = key_file.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"{key_file} holds no usable key; delete it to generate a new one")
     return key
+
+
+def _create_exclusively(key_file: Path, key: str) -> None:
+    """Write ``key`` to ``key_file`` unless it exists (a worker starting beside may read it half-written)."""
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
 
 
 MIN_KEY_LENGTH = 32

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import threading
 from collections.abc import Callable
@@ -38,13 +39,28 @@ class FreshRead(Generic[T]):
         with self._lock:
             if ticket < self._covered:
                 if self._error is not None:
-                    raise self._error
+                    raise _detached(self._error)
                 return self._value  # type: ignore[return-value]  # set with _covered
             covered = next(self._tickets)  # every ticket below it was given out before this call begins
             try:
                 value = self._read()
             except Exception as error:
-                self._error, self._covered = error, covered
+                self._error, self._covered = _detached(error), covered
                 raise
             self._value, self._error, self._covered = value, None, covered
             return value
+
+
+def _detached(error: Exception) -> Exception:
+    """A copy of ``error`` (and of its cause) without a traceback, for another caller to raise.
+
+    Raising one exception object in several requests would pile each one's frames onto its
+    traceback, log other requests' stacks with it, and keep their frames alive.
+    """
+    try:
+        copied = copy.copy(error)
+        cause = error.__cause__
+        copied.__cause__ = copy.copy(cause) if isinstance(cause, BaseException) else None
+    except Exception:  # an exception that cannot be rebuilt from its arguments: share it as it is
+        return error
+    return copied

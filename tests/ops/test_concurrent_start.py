@@ -93,3 +93,19 @@ def test_processes_starting_in_a_new_instance_folder_at_once_all_read_whole_keys
         assert sorted(p.name for p in instance_path.iterdir() if p.name.startswith(".")) == [], "no draft left"
     assert exit_codes == [0] * len(exit_codes)
     assert len(keys) == 40, "each new folder has its own key"
+
+
+def test_an_instance_folder_without_hard_links_still_gets_its_keys(tmp_path, monkeypatch):
+    # vfat and some network mounts refuse hard links: the key is then created in place.
+    from registry.config import settings_from_environment
+
+    def no_hard_links(_source, _target):
+        raise PermissionError(1, "Operation not permitted")
+
+    for name in ("REGISTRY_SECRET_KEY", "REGISTRY_SESSION_KEY", "REGISTRY_AUDIT_KEY", "REGISTRY_TOTP_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "link", no_hard_links)
+    first = settings_from_environment(tmp_path / "instance")
+    again = settings_from_environment(tmp_path / "instance")
+    assert len(first["SECRET_KEY"]) == 64 and first["SECRET_KEY"] == again["SECRET_KEY"]
+    assert [p.name for p in (tmp_path / "instance").iterdir() if p.name.startswith(".")] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 
 import pytest
 
@@ -103,6 +104,11 @@ def test_a_failed_read_fails_the_callers_waiting_for_it_at_once_and_a_later_call
     # each wait out a read of their own, one after another.
     assert len(calls) == 2
     assert shared() == 3, "a caller arriving afterwards reads again"
+    # Each waiter raised an error of its own: one object raised in several requests would carry
+    # all their stacks in its traceback (and log them with each).
+    errors = [answers[f"waiting-{n}"] for n in range(3)]
+    assert len({id(error) for error in errors}) == 3
+    assert all(len(traceback.extract_tb(error.__traceback__)) < 6 for error in errors)
 
 
 def test_a_failed_read_is_its_callers_error_and_the_next_caller_reads_again():
