@@ -39,6 +39,7 @@ def sent_by_the_driver(app, folder) -> Iterator[list[str]]:
     def trace(dbapi_connection, _record, _proxy) -> None:
         if engine.dialect.name == "sqlite":
             dbapi_connection.set_trace_callback(statements.append)
+            traced.append((dbapi_connection, None))
         else:
             from psycopg.pq import Trace  # PostgreSQL runs only
 
@@ -52,9 +53,12 @@ def sent_by_the_driver(app, folder) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "checkout", trace)
-        for dbapi_connection, fd in traced:
-            dbapi_connection.pgconn.untrace()
-            os.close(fd)
+        for dbapi_connection, fd in traced:  # the pool keeps these connections: stop tracing them
+            if fd is None:
+                dbapi_connection.set_trace_callback(None)
+            else:
+                dbapi_connection.pgconn.untrace()
+                os.close(fd)
         if trace_file.exists():
             statements += [line for line in trace_file.read_text().splitlines()
                            if line.startswith("F") and ("\tQuery\t" in line or "\tParse\t" in line)]  # fmt: skip
